@@ -1,0 +1,12 @@
+# Script mode: writes OUT, a C++ file defining sci::prompts::builtin() from PROMPTS_DIR/*.txt.
+file(GLOB_RECURSE files RELATIVE ${PROMPTS_DIR} ${PROMPTS_DIR}/*.txt)
+list(SORT files)
+set(body "// Generated from prompts/*.txt by cmake/embed_prompts.cmake. Do not edit.\n#include \"prompts/prompts.h\"\nnamespace sci::prompts {\nconst std::map<std::string, std::string>& builtin() {\n  static const std::map<std::string, std::string> kPrompts = {\n")
+foreach(f IN LISTS files)
+  file(READ ${PROMPTS_DIR}/${f} content)
+  string(REGEX REPLACE "\\.txt$" "" key "${f}")
+  string(APPEND body "    {\"${key}\", R\"sciprompt(${content})sciprompt\"},\n")
+endforeach()
+string(APPEND body "  };\n  return kPrompts;\n}\n}  // namespace sci::prompts\n")
+file(WRITE ${OUT}.tmp "${body}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)
