@@ -14,7 +14,7 @@ std::map<std::string, std::string> fake_env() { return g_env; }
 Result<Config> load_with(const std::filesystem::path& file, std::map<std::string, std::string> env) {
   g_env = std::move(env);
   LoadOptions o;
-  o.file = file;
+  if (!file.empty()) o.file = file;
   o.environment = fake_env;
   return Config::load(o);
 }

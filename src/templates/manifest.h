@@ -1,0 +1,55 @@
+// The template manifest: template.toml (optional) plus defaults. Holds what the
+// generated code must not control: interpreter, commands, timeouts, limits, network,
+// protected files, data dirs, page limit, local literature and metric directions.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace sci::templates {
+
+enum class Direction { kUnknown, kLower, kHigher };  // which way is better
+const char* direction_name(Direction d);             // "unknown", "lower", "higher"
+
+struct MetricSpec {
+  std::string name;        // key in final_info.json "means"
+  Direction direction = Direction::kUnknown;
+  std::string human_name;  // for tables and prompts; defaults to name
+};
+
+enum class Network { kOff, kOn };
+
+struct Manifest {
+  std::filesystem::path dir;  // template root (absolute)
+  std::string name;           // directory name
+  std::string title;
+  std::string interpreter = "/usr/bin/python3";
+  // argv templates; "{interpreter}" and "{out_dir}" are substituted.
+  std::vector<std::string> run_command = {"{interpreter}", "experiment.py", "--out_dir={out_dir}"};
+  std::vector<std::string> plot_command = {"{interpreter}", "plot.py"};
+  int run_timeout_s = 7200;
+  int plot_timeout_s = 600;
+  int memory_mb = 0;       // 0 = no address-space limit beyond config
+  int max_processes = 0;   // 0 = config default
+  int disk_quota_mb = 0;   // 0 = config default
+  Network network = Network::kOff;
+  std::vector<std::string> protected_files;  // relative paths hashed before/after runs
+  std::vector<std::string> data_dirs;        // relative to the template, bound read-only
+  int page_limit = 0;                        // 0 = none
+  std::string literature_bib;                // relative path, "" when absent
+  std::map<std::string, MetricSpec> metrics;  // by metric name
+  std::vector<std::string> warnings;          // e.g. "no template.toml: defaults apply"
+
+  Direction direction_of(const std::string& metric) const;
+};
+
+// Reads <dir>/template.toml if present; defaults otherwise. Errors: kNotFound (no
+// such directory), kParse ("template.toml:LINE: ..."), kInvalidArgument (bad values,
+// e.g. direction "smaller").
+Result<Manifest> load_manifest(const std::filesystem::path& dir);
+
+}  // namespace sci::templates
