@@ -1,0 +1,363 @@
+// Batch orchestration; see orchestrator.h. Persistence happens after every step so a
+// crash (even SIGKILL) loses at most the step in flight: batch.json for batch-level
+// progress (ideas, novelty, idea dirs), state.json per idea for stage progress.
+#include "pipeline/orchestrator.h"
+
+#include <chrono>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "base/fs.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/time.h"
+
+namespace sci::pipeline {
+namespace {
+
+struct BatchIdea {
+  IdeaSpec spec;
+  std::string novelty;  // "" = not checked yet
+  std::string dir;      // "" = not prepared yet
+};
+
+std::filesystem::path batch_file(const std::filesystem::path& results_dir) { return results_dir / "batch.json"; }
+
+Result<std::vector<BatchIdea>> load_batch(const std::filesystem::path& results_dir) {
+  std::vector<BatchIdea> ideas;
+  auto path = batch_file(results_dir);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return ideas;
+  SCI_ASSIGN_OR_RETURN(json::Json j, json::parse_file(path.string()));
+  for (const auto& e : j.value("ideas", json::Json::array())) {
+    BatchIdea b;
+    b.spec.name = e.value("name", "");
+    b.spec.title = e.value("title", "");
+    b.spec.json = e.value("idea", "");
+    b.novelty = e.value("novelty", "");
+    b.dir = e.value("dir", "");
+    if (!b.spec.name.empty()) ideas.push_back(std::move(b));
+  }
+  return ideas;
+}
+
+Status save_batch(const std::filesystem::path& results_dir, const std::vector<BatchIdea>& ideas) {
+  json::Json j = {{"ideas", json::Json::array()}};
+  for (const auto& b : ideas)
+    j["ideas"].push_back(
+        {{"name", b.spec.name}, {"title", b.spec.title}, {"idea", b.spec.json}, {"novelty", b.novelty}, {"dir", b.dir}});
+  return fs::write_file_atomic(batch_file(results_dir), json::dump(j, 2) + "\n");
+}
+
+bool selected_for_research(const std::string& novelty, UnknownPolicy unknown) {
+  if (novelty == "novel" || novelty == "unchecked") return true;
+  return novelty == "unknown" && unknown == UnknownPolicy::kRun;
+}
+
+IdeaSummary summarise(const IdeaState& s, const std::string& outcome) {
+  IdeaSummary out;
+  out.name = s.name;
+  out.novelty = s.novelty;
+  out.stage = stage_name(s.next);
+  out.outcome = outcome;
+  out.cost_usd = s.cost_usd;
+  out.paper = s.paper;
+  out.review_overall = s.review_overall;
+  out.review_decision = s.review_decision;
+  for (const auto& h : s.history) out.stage_wall_s.emplace_back(stage_name(h.stage), h.wall_s);
+  return out;
+}
+
+}  // namespace
+
+const char* batch_status_name(BatchStatus s) {
+  switch (s) {
+    case BatchStatus::kAllDone: return "all_done";
+    case BatchStatus::kSomeFailed: return "some_failed";
+    case BatchStatus::kNoneDone: return "none_done";
+    case BatchStatus::kInterrupted: return "interrupted";
+    case BatchStatus::kBudgetStopped: return "budget_stopped";
+    case BatchStatus::kStoppedAfter: return "stopped_after";
+  }
+  return "?";
+}
+
+Stage Orchestrator::next_after(Stage s) const {
+  switch (s) {
+    case Stage::kExperiment: return Stage::kPlot;
+    case Stage::kPlot: return Stage::kNotes;
+    case Stage::kNotes: return Stage::kWriteup;
+    case Stage::kWriteup: return Stage::kReview;
+    case Stage::kReview: return options_.improve == ImprovePolicy::kOn ? Stage::kImprove : Stage::kDone;
+    case Stage::kImprove: return Stage::kDone;
+    default: return s;
+  }
+}
+
+Status Orchestrator::run_idea(IdeaState& state, const std::atomic<bool>& cancel, std::atomic<bool>& stop_all,
+                              std::string& stop_reason) {
+  log::ScopedContext ctx("idea", state.name);
+  auto batch_start = std::chrono::steady_clock::now();
+  (void)batch_start;
+  while (!is_terminal(state.next)) {
+    if (cancel || stop_all) return ok_status();
+    Stage stage = state.next;
+    StageRecord rec;
+    rec.stage = stage;
+    rec.started_at = time::now_iso8601();
+    events_.emit({EventKind::kStageStarted, "", state.name, stage_name(stage), "started", state.cost_usd});
+    auto t0 = std::chrono::steady_clock::now();
+    auto result = driver_.run_stage(stage, state, cancel);
+    rec.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    rec.finished_at = time::now_iso8601();
+    if (!result.ok()) {
+      const Error& e = result.error();
+      if (e.code == ErrorCode::kBudgetExceeded || e.code == ErrorCode::kCancelled || e.code == ErrorCode::kAuth) {
+        // Stop everything cleanly; this stage re-runs on resume.
+        stop_reason = e.to_string();
+        stop_all = true;
+        events_.emit({EventKind::kWarning, "", state.name, stage_name(stage), "stopping: " + e.to_string(),
+                      state.cost_usd});
+        return e;
+      }
+      rec.outcome = Outcome::kFailed;
+      rec.message = e.to_string();
+      state.failure = fmt::format("{}: {}", stage_name(stage), e.to_string());
+      state.history.push_back(rec);
+      state.next = Stage::kFailed;
+      SCI_TRY(save_state(state));
+      events_.emit({EventKind::kStageFinished, "", state.name, stage_name(stage), "error: " + e.to_string(),
+                    state.cost_usd});
+      return ok_status();
+    }
+    const StageResult& r = *result;
+    rec.outcome = r.outcome;
+    rec.message = r.message;
+    rec.cost_usd = r.cost_usd;
+    state.cost_usd += r.cost_usd;
+    if (!r.paper.empty()) state.paper = r.paper;
+    if (r.review_overall >= 0) {
+      state.review_overall = r.review_overall;
+      state.review_decision = r.review_decision;
+    }
+    state.history.push_back(rec);
+    bool fatal = r.outcome == Outcome::kFailed && stage != Stage::kPlot && stage != Stage::kImprove;
+    if (fatal) {
+      state.failure = fmt::format("{}: {}", stage_name(stage), r.message);
+      state.next = Stage::kFailed;
+    } else {
+      state.next = next_after(stage);
+    }
+    SCI_TRY(save_state(state));
+    events_.emit({EventKind::kStageFinished, "", state.name, stage_name(stage),
+                  fmt::format("{} in {:.1f} s: {}", outcome_name(r.outcome), rec.wall_s, r.message), state.cost_usd});
+    if (options_.stop_after && *options_.stop_after == stage && !is_terminal(state.next)) return ok_status();
+  }
+  return ok_status();
+}
+
+Result<BatchSummary> Orchestrator::run(const std::atomic<bool>& cancel) {
+  auto t0 = std::chrono::steady_clock::now();
+  std::error_code ec;
+  std::filesystem::create_directories(options_.results_dir, ec);
+  if (ec)
+    return make_error(ErrorCode::kIo, fmt::format("cannot create results directory {}: {}",
+                                                  options_.results_dir.string(), ec.message()));
+  SCI_ASSIGN_OR_RETURN(std::vector<BatchIdea> batch, load_batch(options_.results_dir));
+  events_.emit({EventKind::kBatchStarted, "", "", "", fmt::format("{} ideas requested, {} known", options_.num_ideas,
+                                                                   batch.size()), driver_.total_cost_usd()});
+  BatchSummary summary;
+  auto finish = [&](BatchStatus status, std::string message) -> Result<BatchSummary> {
+    summary.status = status;
+    summary.message = std::move(message);
+    summary.cost_usd = driver_.total_cost_usd();
+    summary.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    (void)fs::write_file_atomic(options_.results_dir / "summary.json", summary_to_json(summary));
+    events_.emit({EventKind::kBatchFinished, "", "", "", summary.message, summary.cost_usd});
+    return summary;
+  };
+
+  // 1. Ideas (the ideas stage continues its own archive, so this is resumable).
+  if (static_cast<int>(batch.size()) < options_.num_ideas) {
+    events_.emit({EventKind::kStageStarted, "", "", "ideas", "generating ideas", driver_.total_cost_usd()});
+    auto ideas = driver_.generate_ideas(options_.num_ideas);
+    if (!ideas.ok()) {
+      if (ideas.error().code == ErrorCode::kBudgetExceeded)
+        return finish(BatchStatus::kBudgetStopped, ideas.error().to_string());
+      if (ideas.error().code == ErrorCode::kCancelled) return finish(BatchStatus::kInterrupted, "interrupted");
+      return ideas.error();
+    }
+    for (const auto& spec : *ideas) {
+      bool known = false;
+      for (const auto& b : batch) known = known || b.spec.name == spec.name;
+      if (!known && static_cast<int>(batch.size()) < options_.num_ideas) batch.push_back({spec, "", ""});
+    }
+    SCI_TRY(save_batch(options_.results_dir, batch));
+  }
+
+  // 2. Novelty, then idea directories for the selected ideas.
+  for (auto& b : batch) {
+    if (cancel) return finish(BatchStatus::kInterrupted, "interrupted during novelty checks; resumable");
+    if (b.novelty.empty()) {
+      events_.emit({EventKind::kStageStarted, "", b.spec.name, "novelty", "checking novelty", driver_.total_cost_usd()});
+      auto novelty = driver_.check_novelty(b.spec);
+      if (!novelty.ok()) {
+        auto code = novelty.error().code;
+        if (code == ErrorCode::kBudgetExceeded) return finish(BatchStatus::kBudgetStopped, novelty.error().to_string());
+        if (code == ErrorCode::kCancelled) return finish(BatchStatus::kInterrupted, "interrupted; resumable");
+        log::warn("novelty check for {} failed: {}; marking unknown", b.spec.name, novelty.error().to_string());
+        b.novelty = "unknown";
+      } else {
+        b.novelty = *novelty;
+      }
+      SCI_TRY(save_batch(options_.results_dir, batch));
+      events_.emit({EventKind::kStageFinished, "", b.spec.name, "novelty", b.novelty, driver_.total_cost_usd()});
+    }
+    if (selected_for_research(b.novelty, options_.unknown) && b.dir.empty()) {
+      SCI_ASSIGN_OR_RETURN(auto dir, driver_.prepare_idea(b.spec));
+      b.dir = dir.string();
+      IdeaState state;
+      state.name = b.spec.name;
+      state.title = b.spec.title;
+      state.dir = dir;
+      state.novelty = b.novelty;
+      SCI_TRY(save_state(state));
+      SCI_TRY(save_batch(options_.results_dir, batch));
+    }
+  }
+
+  // 3. Per-idea stages, K at a time.
+  std::vector<IdeaState> states;
+  for (const auto& b : batch) {
+    if (b.dir.empty()) {
+      IdeaSummary s;
+      s.name = b.spec.name;
+      s.novelty = b.novelty;
+      s.stage = "skipped";
+      s.outcome = "skipped";
+      summary.ideas.push_back(s);
+      continue;
+    }
+    SCI_ASSIGN_OR_RETURN(IdeaState st, load_state(b.dir));
+    st.dir = b.dir;
+    if (options_.from_stage && !is_terminal(*options_.from_stage)) {
+      st.next = *options_.from_stage;
+      st.failure.clear();
+    }
+    states.push_back(std::move(st));
+  }
+  std::mutex mu;
+  std::deque<size_t> queue;
+  for (size_t i = 0; i < states.size(); ++i)
+    if (!is_terminal(states[i].next)) queue.push_back(i);
+  std::atomic<bool> stop_all{false};
+  std::string stop_reason;
+  Error first_error;
+  bool had_error = false;
+  auto worker = [&] {
+    while (true) {
+      size_t i;
+      {
+        std::lock_guard l(mu);
+        if (queue.empty() || stop_all || cancel) return;
+        i = queue.front();
+        queue.pop_front();
+      }
+      std::string reason;
+      auto st = run_idea(states[i], cancel, stop_all, reason);
+      std::lock_guard l(mu);
+      if (!reason.empty()) stop_reason = reason;
+      if (!st.ok() && !had_error) {
+        had_error = true;
+        first_error = st.error();
+      }
+    }
+  };
+  int k = std::max(1, options_.parallel);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < k; ++t) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
+
+  int done = 0, failed = 0, pending = 0;
+  for (const auto& s : states) {
+    std::string outcome = s.next == Stage::kDone ? "done" : s.next == Stage::kFailed ? "failed" : "stopped";
+    if (s.next == Stage::kDone) ++done;
+    else if (s.next == Stage::kFailed) ++failed;
+    else ++pending;
+    summary.ideas.push_back(summarise(s, outcome));
+  }
+  if (cancel) return finish(BatchStatus::kInterrupted, "interrupted; run `scientist resume` to continue");
+  if (stop_all) {
+    bool budget = stop_reason.find("budget") != std::string::npos;
+    return finish(budget ? BatchStatus::kBudgetStopped : BatchStatus::kInterrupted,
+                  fmt::format("stopped: {}; resume to continue", stop_reason));
+  }
+  if (pending > 0) return finish(BatchStatus::kStoppedAfter, fmt::format("{} ideas paused; resume to continue", pending));
+  if (states.empty()) return finish(BatchStatus::kNoneDone, "no idea was selected for research");
+  if (failed == 0) return finish(BatchStatus::kAllDone, fmt::format("{} ideas finished", done));
+  if (done == 0) return finish(BatchStatus::kNoneDone, fmt::format("all {} ideas failed", failed));
+  return finish(BatchStatus::kSomeFailed, fmt::format("{} finished, {} failed", done, failed));
+}
+
+std::string summary_to_json(const BatchSummary& s) {
+  json::Json j = {{"status", batch_status_name(s.status)},
+                  {"message", s.message},
+                  {"cost_usd", s.cost_usd},
+                  {"wall_s", s.wall_s},
+                  {"ideas", json::Json::array()}};
+  for (const auto& i : s.ideas) {
+    json::Json stages = json::Json::object();
+    for (const auto& [stage, wall] : i.stage_wall_s) stages[stage] = wall;
+    j["ideas"].push_back({{"name", i.name},
+                          {"novelty", i.novelty},
+                          {"stage", i.stage},
+                          {"outcome", i.outcome},
+                          {"cost_usd", i.cost_usd},
+                          {"paper", i.paper},
+                          {"review_overall", i.review_overall},
+                          {"review_decision", i.review_decision},
+                          {"stage_wall_s", stages}});
+  }
+  return json::dump(j, 2) + "\n";
+}
+
+Result<BatchSummary> read_batch_status(const std::filesystem::path& results_dir) {
+  SCI_ASSIGN_OR_RETURN(std::vector<BatchIdea> batch, load_batch(results_dir));
+  if (batch.empty())
+    return make_error(ErrorCode::kNotFound,
+                      fmt::format("no batch in {} (batch.json missing): start one with `scientist run`",
+                                  results_dir.string()));
+  BatchSummary summary;
+  summary.status = BatchStatus::kAllDone;
+  int done = 0, failed = 0, pending = 0;
+  for (const auto& b : batch) {
+    if (b.dir.empty()) {
+      IdeaSummary s;
+      s.name = b.spec.name;
+      s.novelty = b.novelty.empty() ? "pending" : b.novelty;
+      s.stage = b.novelty.empty() ? "novelty" : "skipped";
+      s.outcome = b.novelty.empty() ? "pending" : "skipped";
+      summary.ideas.push_back(s);
+      if (b.novelty.empty()) ++pending;
+      continue;
+    }
+    auto st = load_state(b.dir);
+    if (!st.ok()) continue;
+    std::string outcome = st->next == Stage::kDone ? "done" : st->next == Stage::kFailed ? "failed" : "in_progress";
+    if (st->next == Stage::kDone) ++done;
+    else if (st->next == Stage::kFailed) ++failed;
+    else ++pending;
+    summary.cost_usd += st->cost_usd;
+    summary.ideas.push_back(summarise(*st, outcome));
+  }
+  if (pending) summary.status = BatchStatus::kStoppedAfter;
+  else if (failed && done) summary.status = BatchStatus::kSomeFailed;
+  else if (failed) summary.status = BatchStatus::kNoneDone;
+  summary.message = fmt::format("{} done, {} failed, {} in progress or pending", done, failed, pending);
+  return summary;
+}
+
+}  // namespace sci::pipeline
