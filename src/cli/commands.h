@@ -11,5 +11,6 @@ namespace sci::cli {
 
 int cmd_doctor(Context& ctx, std::vector<std::string> args);
 int cmd_config_show(Context& ctx, std::vector<std::string> args);
+int cmd_status(Context& ctx, std::vector<std::string> args);
 
 }  // namespace sci::cli
