@@ -8,7 +8,7 @@ BUILD_PKGS=(build-essential cmake pkg-config ninja-build
   libcli11-dev libtomlplusplus-dev libfmt-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libpoppler-cpp-dev)
 RUNTIME_PKGS=(bubblewrap python3 python3-numpy python3-matplotlib python3-scipy
-  python3-torch texlive-latex-base texlive-latex-recommended texlive-fonts-recommended
+  python3-torch libopenblas0-pthread texlive-latex-base texlive-latex-recommended texlive-fonts-recommended
   texlive-latex-extra latexmk chktex poppler-utils ca-certificates procps)
 
 missing=()

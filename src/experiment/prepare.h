@@ -1,0 +1,40 @@
+// `idea prepare`: turns a template plus an idea into an idea directory
+// results/<template>/<YYYYMMDD_HHMMSS>_<idea>/ ready for the experiment stage.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "base/result.h"
+#include "experiment/idea.h"
+#include "templates/final_info.h"
+
+namespace sci::experiment {
+
+struct PreparedIdea {
+  std::filesystem::path idea_dir;  // absolute
+  std::string template_name;
+  templates::FinalInfo baseline;   // run_0/final_info.json
+};
+
+// Copies `template_dir` (everything except run_N/ for N >= 1, attempts/, __pycache__/
+// and transcript.md) to `results_root`/<template name>/<stamp>_<idea.name>/, copying
+// run_0/ as a real directory (a copy, not a symlink: the sandbox binds only the idea
+// directory, and a link pointing outside it would dangle inside the sandbox), then
+// writes idea.json and notes.txt (title, experiment, baseline means). `stamp` empty =
+// time::now_dir_stamp(). Errors: kNotFound (no template or no run_0/final_info.json:
+// run the baseline first), kParse (bad baseline), kInvalidArgument (target exists), kIo.
+Result<PreparedIdea> prepare_idea(const std::filesystem::path& template_dir, const Idea& idea,
+                                  const std::filesystem::path& results_root, std::string stamp = {});
+
+// The initial notes.txt text (exposed for tests and the pipeline).
+std::string initial_notes(const Idea& idea, const templates::FinalInfo& baseline);
+
+// "{'moons': {'accuracy': 0.91}}"-style one-line rendering of the baseline means,
+// the shape the original wrote into notes.txt.
+std::string means_summary(const templates::FinalInfo& info);
+
+// Reads <idea_dir>/idea.json. kNotFound when the directory was not prepared.
+Result<Idea> load_idea_dir(const std::filesystem::path& idea_dir);
+
+}  // namespace sci::experiment
