@@ -18,6 +18,16 @@ function(sci_read_module_graph)
   set(SCI_MODULES "${names}" PARENT_SCOPE)
 endfunction()
 
+# Precompiles the heavy headers every module includes (the standard library, nlohmann
+# json, fmt): about halves a clean build on two cores. SCI_PCH=OFF turns it off.
+set(SCI_PCH_HEADERS <algorithm> <filesystem> <functional> <map> <memory> <optional> <string>
+    <string_view> <vector> <nlohmann/json.hpp> <fmt/format.h>)
+function(sci_precompile target)
+  if(SCI_PCH)
+    target_precompile_headers(${target} PRIVATE ${SCI_PCH_HEADERS} ${ARGN})
+  endif()
+endfunction()
+
 function(sci_add_modules)
   sci_read_module_graph()
   foreach(name IN LISTS SCI_MODULES)
@@ -28,6 +38,7 @@ function(sci_add_modules)
     endif()
     if(srcs)
       add_library(sci_${name} STATIC ${srcs})
+      sci_precompile(sci_${name})
       set(vis PUBLIC)
     else()
       add_library(sci_${name} INTERFACE)
@@ -43,13 +54,15 @@ function(sci_add_modules)
 
   # Third-party libraries, each confined to its one home module (DESIGN.md §3).
   sci_link_external(base OpenSSL::Crypto)
-  sci_link_external(http CURL::libcurl)
+  sci_link_external(http CURL::libcurl ${HTTPLIB_LIBRARY})
   target_include_directories(sci_http SYSTEM INTERFACE ${HTTPLIB_INCLUDE_DIR})
   sci_link_external(store SQLite::SQLite3)
   sci_link_external(config PkgConfig::TOMLPP)
   sci_link_external(templates PkgConfig::TOMLPP)
   sci_link_external(review PkgConfig::POPPLER_CPP)
   sci_link_external(cli CLI11::CLI11)
+  find_package(PNG REQUIRED)  # figure checks of the plot stage (libpng-dev)
+  sci_link_external(experiment PNG::PNG)
 endfunction()
 
 # Links external targets to sci_<module>, whether it has sources yet or not.

@@ -1,5 +1,6 @@
 // Global option handling and command dispatch; see app.h.
 #include "cli/app.h"
+#include "base/version.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -11,15 +12,12 @@
 #include "base/log.h"
 #include "base/strings.h"
 
-#ifndef SCI_VERSION
-#define SCI_VERSION "0.1.0"
-#endif
 
 namespace sci::cli {
 namespace {
 
 void print_help() {
-  std::printf("scientist %s: an AI scientist that runs research on templates, safely.\n\n", SCI_VERSION);
+  std::printf("scientist %s: an AI scientist that runs research on templates, safely.\n\n", sci::version());
   std::printf("Usage: scientist [--config FILE] [--log-level LEVEL] COMMAND [ARGS...]\n\nCommands:\n");
   for (const auto& c : commands()) std::printf("  %-22s %s\n", c.name.c_str(), c.summary.c_str());
   std::printf("\nRun 'scientist COMMAND --help' for a command's options. Docs: docs/cli.md\n");
@@ -84,7 +82,7 @@ int run_main(int argc, char** argv) {
   for (; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--version" || a == "-V") {
-      std::printf("scientist %s\n", SCI_VERSION);
+      std::printf("scientist %s\n", sci::version());
       return kExitOk;
     } else if (a == "--help" || a == "-h" || a == "help") {
       print_help();

@@ -4,9 +4,11 @@
 // appends every turn to transcript.md.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -53,11 +55,19 @@ class Coder {
  private:
   Coder(llm::LlmClient& llm, std::filesystem::path root, CoderOptions options)
       : llm_(&llm), root_(std::move(root)), options_(std::move(options)) {}
+  // The chat files as the model sees them (path, fence, content), read from disk now.
+  Result<std::string> render_files() const;
+  // Drops the oldest user/assistant pairs until history_ fits history_token_budget.
+  void trim_history();
   llm::LlmClient* llm_;
   std::filesystem::path root_;
   CoderOptions options_;
   std::vector<std::string> chat_files_;
   std::vector<llm::Message> history_;
+  bool transcript_started_ = false;
 };
+
+// Rough token count of `text` (4 bytes a token), for history budgets and prompt-size logs.
+std::int64_t estimate_tokens(std::string_view text);
 
 }  // namespace sci::coder

@@ -223,6 +223,11 @@ const std::map<std::string, std::map<std::string, std::string>>& Config::table(c
   return it == tables_.end() ? kEmpty : it->second;
 }
 
+void Config::set_table_field_if_absent(const std::string& table, const std::string& entry, const std::string& field,
+                                       const std::string& value) {
+  tables_[table][entry].try_emplace(field, value);
+}
+
 std::string Config::show() const {
   std::string out;
   std::string section;

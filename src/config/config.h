@@ -62,6 +62,10 @@ class Config {
   // table name -> entry name -> field -> textual value.
   const std::map<std::string, std::map<std::string, std::string>>& table(const std::string& name) const;
 
+  // Sets one field of a free-form table entry unless the entry already has it (a
+  // config file loaded later keeps precedence over saved run settings).
+  void set_table_field_if_absent(const std::string& table, const std::string& entry, const std::string& field,
+                                 const std::string& value);
   // TOML text of the effective configuration; secrets show as "[REDACTED]".
   std::string show() const;
   std::filesystem::path file_path() const { return file_path_; }

@@ -32,6 +32,8 @@ const std::vector<KeyInfo>& registry() {
         k("llm.max_attempts", T::kInt, "6", "attempts per call on 408/409/429/5xx"),
         k("llm.max_retry_wait_s", T::kInt, "300", "total backoff wait per call"),
         k("llm.record", T::kString, "", "append every call to this cassette (JSONL)"),
+        k("llm.replay", T::kString, "", "answer every call from this cassette instead of a provider"),
+        k("llm.replay_mode", T::kString, "tag", "cassette matching: tag (tolerates prompt drift), exact or sequential"),
         k("budget.usd", T::kDouble, "0", "hard cap on total LLM spend; 0 = no cap"),
         k("budget.usd_per_idea", T::kDouble, "0", "hard cap per idea; 0 = no cap"),
         k("budget.max_wall_h", T::kDouble, "0", "stop cleanly after this many hours; 0 = no cap"),
@@ -44,6 +46,7 @@ const std::vector<KeyInfo>& registry() {
         k("literature.openalex_base_url", T::kString, "https://api.openalex.org", "OpenAlex API"),
         k("literature.arxiv_base_url", T::kString, "https://export.arxiv.org/api", "arXiv Atom API"),
         k("literature.crossref_base_url", T::kString, "https://api.crossref.org", "Crossref API"),
+        k("literature.library_db", T::kString, "", "local library database (default: <results_dir>/library.db)"),
         k("literature.s2_max_wait_s", T::kInt, "120", "total rate-limit wait per S2 query"),
         // Experiment
         k("experiment.max_runs", T::kInt, "5", "experiment runs per idea"),
@@ -57,6 +60,9 @@ const std::vector<KeyInfo>& registry() {
         k("sandbox.disk_quota_mb", T::kInt, "10240", "idea-directory quota enforced by the watchdog"),
         k("sandbox.max_processes", T::kInt, "256", "process limit inside the sandbox"),
         k("sandbox.network", T::kString, "off", "on or off (templates may opt in)"),
+        k("sandbox.uid_base", T::kInt, "61000", "as root, runs drop to uids uid_base..uid_base+63 (one per concurrent run)"),
+        k("sandbox.max_output_mb", T::kInt, "64", "cap on each of stdout/stderr per run; over it the run is stopped"),
+        k("sandbox.kill_grace_s", T::kInt, "10", "seconds between SIGTERM and SIGKILL when a run is stopped"),
         k("exec.parallel", T::kInt, "1", "ideas in flight at once"),
         k("exec.gpus", T::kString, "", "comma-separated GPU ids; empty = detect"),
         // Writeup and review

@@ -174,7 +174,6 @@ BlockResult apply_block(const EditBlock& block, FileSet& files, const ApplyOptio
 }
 
 ApplyResult apply_message(std::string_view message, FileSet& files, const ApplyOptions& options) {
-  ApplyResult result;
   ParseOptions parse_options;
   if (options.whole_file_for_new_files) {
     parse_options.file_exists = [&](const std::string& p) {
@@ -182,7 +181,11 @@ ApplyResult apply_message(std::string_view message, FileSet& files, const ApplyO
       return n.empty() || files.count(n) > 0;
     };
   }
-  ParseResult parsed = parse_message(message, parse_options);
+  return apply_parsed(parse_message(message, parse_options), files, options);
+}
+
+ApplyResult apply_parsed(ParseResult parsed, FileSet& files, const ApplyOptions& options) {
+  ApplyResult result;
   if (parsed.error) {
     result.parse_error = std::move(parsed.error);
     for (auto& b : parsed.blocks) {

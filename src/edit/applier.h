@@ -69,6 +69,10 @@ struct ApplyOptions {
 // problem is a block outcome or the parse error.
 ApplyResult apply_message(std::string_view message, FileSet& files, const ApplyOptions& options);
 
+// Applies an already parsed message (a parse error means: apply nothing). For callers
+// that parse first to learn which files to load (coder: files named by blocks).
+ApplyResult apply_parsed(ParseResult parsed, FileSet& files, const ApplyOptions& options);
+
 // Applies one parsed block (A1-A5) to `files`.
 BlockResult apply_block(const EditBlock& block, FileSet& files, const ApplyOptions& options);
 

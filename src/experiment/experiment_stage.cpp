@@ -140,10 +140,18 @@ class Loop {
   void stop(Error e) {
     if (!result_.error) result_.error = std::move(e);
   }
+  void emit(StageEvent e) {
+    if (opt_.on_event) opt_.on_event(e);
+  }
   bool cancelled() const { return opt_.cancel && opt_.cancel->load(); }
   int timeout_s() const { return opt_.run_timeout_s > 0 ? opt_.run_timeout_s : in_.manifest.run_timeout_s; }
   std::string command(int run) const { return display_command(in_.manifest, run); }
-  std::string tail(const std::string& s) const { return str::tail_utf8(s, opt_.stderr_tail_chars); }
+  // The last stderr_tail_chars characters, without the trailing newline (the prompt fences it).
+  std::string tail(const std::string& s) const {
+    std::string t = str::tail_utf8(s, opt_.stderr_tail_chars);
+    while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
+    return t;
+  }
 
   const ExperimentInputs& in_;
   EditAgent& agent_;
@@ -155,6 +163,7 @@ class Loop {
 
 bool Loop::send(const std::string& instruction) {
   ++result_.turns;
+  emit({"experiment", "turn", -1, 0, "", fmt::format("turn {}", result_.turns)});
   auto turn = agent_.run(instruction);
   if (!turn.ok()) {
     stop(turn.error().with_context("experiment stage"));
@@ -223,6 +232,7 @@ ExperimentResult Loop::run() {
       rec.message = "experiment code unchanged since the last run; not run";
       log::info("experiment: run {} attempt {}: {}", run, attempt, rec.message);
       current.attempts.push_back(rec);
+      emit({"experiment", "run_finished", run, attempt, "unchanged_code", rec.message});
       if (attempt >= attempts) {
         close_run(RunOutcome::kAttemptsExhausted);
         break;
@@ -243,6 +253,7 @@ ExperimentResult Loop::run() {
     request.gpus = opt_.gpus;
     request.cancel = opt_.cancel;
     log::info("experiment: run {} attempt {}/{}", run, attempt, attempts);
+    emit({"experiment", "run_started", run, attempt, "", command(run)});
     auto executed = executor_.run(in_.manifest, request);
     if (!executed.ok()) {
       stop(executed.error().with_context(fmt::format("run {} attempt {}", run, attempt)));
@@ -256,6 +267,7 @@ ExperimentResult Loop::run() {
     rec.run_dir = rr.run_dir;
     rec.sandbox_level = rr.sandbox_level;
     rec.wall_s = rr.wall_s;
+    emit({"experiment", "run_finished", run, attempt, run_status_name(rr.status), rr.message});
     current.wall_s += rr.wall_s;
     current.sandbox_level = rr.sandbox_level;
 
@@ -366,6 +378,8 @@ Result<ExperimentResult> run_experiments(const ExperimentInputs& inputs, EditAge
   Loop loop(inputs, agent, executor, options);
   ExperimentResult result = loop.run();
   result.wall_s = std::chrono::duration<double>(clock.now() - start).count();
+  if (options.on_event)
+    options.on_event({"experiment", "stage_finished", -1, 0, stage_status_name(result.status), result.summary});
   return result;
 }
 

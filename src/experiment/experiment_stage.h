@@ -15,6 +15,7 @@
 #include "experiment/agent.h"
 #include "experiment/idea.h"
 #include "experiment/run_executor.h"
+#include "experiment/stage_event.h"
 #include "templates/final_info.h"
 #include "templates/manifest.h"
 
@@ -28,6 +29,7 @@ struct ExperimentOptions {
   int first_run = 1;           // resume: runs 1..first_run-1 already succeeded
   std::vector<std::string> gpus;
   const std::atomic<bool>* cancel = nullptr;
+  EventCallback on_event;      // progress events (turns, runs); may be empty
 };
 
 enum class StageStatus {

@@ -1,6 +1,7 @@
 // Idea directory preparation; see prepare.h.
 #include "experiment/prepare.h"
 
+#include <algorithm>
 #include <cctype>
 #include <system_error>
 
@@ -28,6 +29,12 @@ bool skip_entry(const std::string& name) {
          name == "idea.json";
 }
 
+// True when `path` is `dir` or lies below it.
+bool is_within(const stdfs::path& path, const stdfs::path& dir) {
+  auto [d, p] = std::mismatch(dir.begin(), dir.end(), path.begin(), path.end());
+  return d == dir.end();
+}
+
 std::string format_number(double v) { return fmt::format("{:.6g}", v); }
 }  // namespace
 
@@ -47,13 +54,27 @@ std::string initial_notes(const Idea& idea, const templates::FinalInfo& baseline
       idea.title, idea.experiment, means_summary(baseline));
 }
 
-Result<PreparedIdea> prepare_idea(const stdfs::path& template_dir, const Idea& idea, const stdfs::path& results_root,
-                                  std::string stamp) {
+namespace {
+Result<stdfs::path> canonical_template(const stdfs::path& template_dir) {
   std::error_code ec;
   stdfs::path src = stdfs::absolute(template_dir, ec);
   if (ec || !stdfs::is_directory(src, ec))
     return make_error(ErrorCode::kNotFound, fmt::format("template directory {} not found", template_dir.string()));
-  src = stdfs::weakly_canonical(src, ec);
+  return stdfs::weakly_canonical(src, ec);
+}
+}  // namespace
+
+Result<PreparedIdea> prepare_idea(const stdfs::path& template_dir, const Idea& idea, const stdfs::path& results_root,
+                                  std::string stamp) {
+  SCI_ASSIGN_OR_RETURN(stdfs::path src, canonical_template(template_dir));
+  std::error_code ec;
+  return prepare_idea_in(src, idea, stdfs::absolute(results_root, ec) / src.filename(), std::move(stamp));
+}
+
+Result<PreparedIdea> prepare_idea_in(const stdfs::path& template_dir, const Idea& idea, const stdfs::path& batch_dir,
+                                     std::string stamp) {
+  SCI_ASSIGN_OR_RETURN(stdfs::path src, canonical_template(template_dir));
+  std::error_code ec;
   auto baseline_path = src / "run_0" / "final_info.json";
   if (!stdfs::exists(baseline_path, ec))
     return make_error(ErrorCode::kNotFound,
@@ -64,8 +85,8 @@ Result<PreparedIdea> prepare_idea(const stdfs::path& template_dir, const Idea& i
   PreparedIdea out;
   out.template_name = src.filename().string();
   if (stamp.empty()) stamp = time::now_dir_stamp();
-  stdfs::path root = stdfs::absolute(results_root, ec);
-  out.idea_dir = root / out.template_name / (stamp + "_" + idea.name);
+  stdfs::path root = stdfs::absolute(batch_dir, ec);
+  out.idea_dir = root / (stamp + "_" + idea.name);
   if (stdfs::exists(out.idea_dir, ec))
     return make_error(ErrorCode::kInvalidArgument,
                       fmt::format("idea directory {} already exists: pick another name or remove it",
@@ -79,7 +100,7 @@ Result<PreparedIdea> prepare_idea(const stdfs::path& template_dir, const Idea& i
   for (const auto& entry : stdfs::directory_iterator(src, ec)) {
     std::string name = entry.path().filename().string();
     if (skip_entry(name)) continue;
-    if (stdfs::weakly_canonical(entry.path(), ec) == root_canon) continue;
+    if (is_within(root_canon, stdfs::weakly_canonical(entry.path(), ec))) continue;
     std::error_code copy_ec;
     stdfs::copy(entry.path(), out.idea_dir / name,
                 stdfs::copy_options::recursive | stdfs::copy_options::copy_symlinks, copy_ec);

@@ -27,6 +27,11 @@ struct PreparedIdea {
 Result<PreparedIdea> prepare_idea(const std::filesystem::path& template_dir, const Idea& idea,
                                   const std::filesystem::path& results_root, std::string stamp = {});
 
+// As prepare_idea, but the idea directory is `batch_dir`/<stamp>_<idea.name> (the
+// pipeline's batch directory already names the template).
+Result<PreparedIdea> prepare_idea_in(const std::filesystem::path& template_dir, const Idea& idea,
+                                     const std::filesystem::path& batch_dir, std::string stamp = {});
+
 // The initial notes.txt text (exposed for tests and the pipeline).
 std::string initial_notes(const Idea& idea, const templates::FinalInfo& baseline);
 

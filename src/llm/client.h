@@ -40,6 +40,8 @@ struct ChatRequest {
   CallTag tag;
 };
 
+// input_tokens counts every prompt token, cached and cache-written ones included
+// (OpenAI's prompt_tokens; Anthropic's input + cache_read + cache_creation).
 struct Usage {
   std::int64_t input_tokens = 0;
   std::int64_t output_tokens = 0;

@@ -85,6 +85,12 @@ const char* batch_status_name(BatchStatus s) {
   return "?";
 }
 
+Status Orchestrator::persist(const IdeaState& state) {
+  SCI_TRY(save_state(state));
+  driver_.on_state_saved(state);
+  return ok_status();
+}
+
 Stage Orchestrator::next_after(Stage s) const {
   switch (s) {
     case Stage::kExperiment: return Stage::kPlot;
@@ -128,7 +134,7 @@ Status Orchestrator::run_idea(IdeaState& state, const std::atomic<bool>& cancel,
       state.failure = fmt::format("{}: {}", stage_name(stage), e.to_string());
       state.history.push_back(rec);
       state.next = Stage::kFailed;
-      SCI_TRY(save_state(state));
+      SCI_TRY(persist(state));
       events_.emit({EventKind::kStageFinished, "", state.name, stage_name(stage), "error: " + e.to_string(),
                     state.cost_usd});
       return ok_status();
@@ -151,7 +157,7 @@ Status Orchestrator::run_idea(IdeaState& state, const std::atomic<bool>& cancel,
     } else {
       state.next = next_after(stage);
     }
-    SCI_TRY(save_state(state));
+    SCI_TRY(persist(state));
     events_.emit({EventKind::kStageFinished, "", state.name, stage_name(stage),
                   fmt::format("{} in {:.1f} s: {}", outcome_name(r.outcome), rec.wall_s, r.message), state.cost_usd});
     if (options_.stop_after && *options_.stop_after == stage && !is_terminal(state.next)) return ok_status();
@@ -224,7 +230,7 @@ Result<BatchSummary> Orchestrator::run(const std::atomic<bool>& cancel) {
       state.title = b.spec.title;
       state.dir = dir;
       state.novelty = b.novelty;
-      SCI_TRY(save_state(state));
+      SCI_TRY(persist(state));
       SCI_TRY(save_batch(options_.results_dir, batch));
     }
   }

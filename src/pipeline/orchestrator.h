@@ -70,6 +70,8 @@ class Orchestrator {
   Status run_idea(IdeaState& state, const std::atomic<bool>& cancel, std::atomic<bool>& stop_all,
                   std::string& stop_reason);
   Stage next_after(Stage s) const;
+  // save_state() + the driver's mirror (the store).
+  Status persist(const IdeaState& state);
 
   StageDriver& driver_;
   EventSink& events_;

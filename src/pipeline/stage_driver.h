@@ -40,6 +40,8 @@ class StageDriver {
   // Runs `stage` on the idea. An experiment that fails is StageResult{kFailed};
   // errors are for conditions that stop the batch: kBudgetExceeded, kCancelled, kAuth...
   virtual Result<StageResult> run_stage(Stage stage, const IdeaState& state, const std::atomic<bool>& cancel) = 0;
+  // Called after every state.json write so the driver can mirror the state (the store).
+  virtual void on_state_saved(const IdeaState&) {}
   // Total LLM spend so far in this process (for the budget line and summary).
   virtual double total_cost_usd() const = 0;
 };

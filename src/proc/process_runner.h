@@ -3,6 +3,8 @@
 // The sandbox (sandbox.h) builds on it; tests use FakeProcessRunner.
 #pragma once
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -16,6 +18,29 @@
 
 namespace sci::proc {
 
+// POSIX rlimits applied in the child before exec (0 = leave as inherited).
+struct ResourceLimits {
+  std::uint64_t address_space_bytes = 0;  // RLIMIT_AS
+  std::uint64_t cpu_time_s = 0;           // RLIMIT_CPU
+  std::uint64_t open_files = 0;           // RLIMIT_NOFILE
+  std::uint64_t file_size_bytes = 0;      // RLIMIT_FSIZE (one file)
+  std::uint64_t max_processes = 0;        // RLIMIT_NPROC (counted per host uid)
+};
+
+// Host identity the child switches to before exec (needs root); supplementary groups dropped.
+struct RunAs {
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+// Disk-usage watchdog: the runner polls `dir` and kills the group once it holds more
+// than `max_bytes` (outcome kQuotaExceeded). max_bytes 0 = off.
+struct DiskQuota {
+  std::filesystem::path dir;
+  std::uint64_t max_bytes = 0;
+  std::chrono::milliseconds poll{50};
+};
+
 struct ProcessSpec {
   std::vector<std::string> argv;  // argv[0] resolved via PATH when it has no '/'
   std::filesystem::path cwd;
@@ -27,6 +52,9 @@ struct ProcessSpec {
   std::uint64_t max_output_bytes = 64ull << 20;  // per stream, on disk
   size_t tail_bytes = 8192;                      // kept in memory per stream
   const std::atomic<bool>* cancel = nullptr;     // set to true to stop the group
+  ResourceLimits limits;
+  std::optional<RunAs> run_as;  // also: after the run every process of this uid is killed
+  DiskQuota quota;
 };
 
 enum class ExitKind { kCompleted, kTimedOut, kKilled, kOutputLimitExceeded, kCancelled, kQuotaExceeded };
@@ -39,10 +67,16 @@ struct ProcessOutcome {
   std::string stderr_tail;
   double wall_s = 0;
   std::int64_t peak_rss_kb = 0;
+  std::uint64_t stdout_bytes = 0;  // total produced (also past the cap)
+  std::uint64_t stderr_bytes = 0;
+  std::uint64_t peak_disk_bytes = 0;  // largest size the watchdog saw (quota on)
+  int leftover_processes_killed = 0;  // processes still alive after the main one ended
   bool ok() const { return kind == ExitKind::kCompleted && exit_code == 0; }
 };
 
-const char* exit_kind_name(ExitKind kind);
+const char* exit_kind_name(ExitKind kind);  // "completed", "timed_out", ...
+// One line for people: "exit code 1", "timed out after 2.0 s", "killed by signal 9 (SIGKILL)".
+std::string describe_outcome(const ProcessOutcome& outcome);
 
 class ProcessRunner {
  public:
@@ -51,5 +85,21 @@ class ProcessRunner {
   // not an error; errors are for failing to start (kNotFound: no such program, kIo).
   virtual Result<ProcessOutcome> run(const ProcessSpec& spec) = 0;
 };
+
+// The real runner: fork + execve into a new session (its own process group), stdin
+// /dev/null, rlimits and RunAs applied in the child. On timeout/cancel/cap/quota the
+// group gets SIGTERM, then SIGKILL after kill_grace. When the main process ends the
+// rest of its group (and with run_as, every process of that uid) is killed, so nothing
+// outlives run(). Thread-safe: concurrent run() calls are independent.
+class PosixProcessRunner final : public ProcessRunner {
+ public:
+  Result<ProcessOutcome> run(const ProcessSpec& spec) override;
+};
+
+// Processes (pids) currently owned by host uid `uid` (from /proc).
+std::vector<pid_t> processes_of_uid(uid_t uid);
+// SIGKILLs every process of `uid` (via a helper that switches to that uid; needs root)
+// until none is left or `deadline` passes. Returns how many were found at the start.
+int kill_all_of_uid(uid_t uid, std::chrono::milliseconds deadline);
 
 }  // namespace sci::proc

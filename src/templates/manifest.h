@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -43,9 +44,23 @@ struct Manifest {
   std::string literature_bib;                // relative path, "" when absent
   std::map<std::string, MetricSpec> metrics;  // by metric name
   std::vector<std::string> warnings;          // e.g. "no template.toml: defaults apply"
+  bool has_toml = false;                      // template.toml was present and read
 
   Direction direction_of(const std::string& metric) const;
+  // The metric's human name, or the metric itself when none was declared.
+  std::string human_name_of(const std::string& metric) const;
 };
+
+// Parses "lower"/"higher" (also "min"/"max"); kInvalidArgument otherwise.
+Result<Direction> parse_direction(std::string_view text);
+
+// Applies a `--metric-direction NAME=lower|higher` override (wins over template.toml).
+// kInvalidArgument for a malformed spec, naming the expected form.
+Status apply_metric_direction(Manifest& manifest, std::string_view spec);
+
+// argv of the run (or plot) command with {interpreter} and {out_dir} substituted.
+std::vector<std::string> expand_command(const Manifest& manifest, const std::vector<std::string>& command,
+                                        const std::string& out_dir);
 
 // Reads <dir>/template.toml if present; defaults otherwise. Errors: kNotFound (no
 // such directory), kParse ("template.toml:LINE: ..."), kInvalidArgument (bad values,

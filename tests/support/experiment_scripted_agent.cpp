@@ -14,6 +14,7 @@ void ScriptedAgent::push_edit(std::string reply) {
 
 Result<coder::TurnResult> ScriptedAgent::run(const std::string& instruction) {
   instructions_.push_back(instruction);
+  if (auto it = errors_at_.find(instructions_.size() - 1); it != errors_at_.end()) return it->second;
   if (steps_.empty())
     return make_error(ErrorCode::kInternal,
                       fmt::format("ScriptedAgent: no step scripted for instruction {}", instructions_.size()));

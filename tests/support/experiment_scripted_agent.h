@@ -26,6 +26,8 @@ class ScriptedAgent final : public experiment::EditAgent {
   void push_edit(std::string reply = "edited");
   // A turn that changes nothing.
   void push_reply(std::string reply) { push({{}, std::move(reply)}); }
+  // The turn after every step pushed so far returns `error` (e.g. kBudgetExceeded).
+  void push_error(Error error) { errors_at_.emplace(steps_.size() + instructions_.size(), std::move(error)); }
 
   Result<coder::TurnResult> run(const std::string& instruction) override;
   Status set_chat_files(std::vector<std::string> files) override {
@@ -45,6 +47,7 @@ class ScriptedAgent final : public experiment::EditAgent {
   std::vector<std::string> instructions_;
   std::vector<std::string> chat_files_;
   std::vector<std::string> stages_;
+  std::map<size_t, Error> errors_at_;  // instruction index (0-based) -> error
   int edits_ = 0;
 };
 

@@ -1,0 +1,82 @@
+// The run's call journal; see journal.h.
+#include "llm/journal.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "base/fs.h"
+#include "base/log.h"
+#include "base/strings.h"
+
+namespace sci::llm {
+
+Result<std::shared_ptr<CallJournal>> CallJournal::open(const std::filesystem::path& path) {
+  auto journal = std::make_shared<CallJournal>();
+  journal->path_ = path;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return journal;
+  SCI_ASSIGN_OR_RETURN(std::string text, fs::read_file(path));
+  auto lines = str::split_lines(text);
+  size_t line_no = 0;
+  for (const auto& line : lines) {
+    ++line_no;
+    if (str::trim(line).empty()) continue;
+    auto entry = parse_cassette_line(line, line_no);
+    if (!entry.ok()) {
+      bool last = line_no == lines.size() || (line_no + 1 == lines.size() && str::trim(lines.back()).empty());
+      if (last && (text.empty() || text.back() != '\n')) {
+        log::warn("{}: ignoring a torn last line (the process was killed while writing it)", path.string());
+        continue;
+      }
+      return entry.error().with_context("call journal " + path.string());
+    }
+    journal->entries_.push_back(std::move(*entry));
+  }
+  journal->used_.assign(journal->entries_.size(), false);
+  return journal;
+}
+
+std::optional<ChatResponse> CallJournal::take(const ChatRequest& request) {
+  std::string key = tag_key(request.tag);
+  std::string fingerprint = request_fingerprint(request);
+  std::lock_guard lock(mu_);
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    if (used_[i] || entries_[i].fingerprint != fingerprint || tag_key(entries_[i].tag) != key) continue;
+    used_[i] = true;
+    ++replayed_;
+    ChatResponse r = entries_[i].response;
+    r.cost_usd = 0;
+    r.latency_s = 0;
+    return r;
+  }
+  return std::nullopt;
+}
+
+Status CallJournal::append(const ChatRequest& request, const ChatResponse& response) {
+  std::string line = cassette_line(request, response) + "\n";
+  std::lock_guard lock(mu_);
+  int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) return make_error(ErrorCode::kIo, fmt::format("cannot open the call journal {}", path_.string()));
+  ssize_t n = ::write(fd, line.data(), line.size());
+  bool ok = n == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok)
+    return make_error(ErrorCode::kIo, fmt::format("cannot append to the call journal {} (disk full?)", path_.string()));
+  return ok_status();
+}
+
+size_t CallJournal::replayed() const {
+  std::lock_guard lock(mu_);
+  return replayed_;
+}
+
+Result<ChatResponse> JournalClient::chat(const ChatRequest& request) {
+  if (auto hit = journal_->take(request)) return *hit;
+  SCI_ASSIGN_OR_RETURN(ChatResponse response, inner_->chat(request));
+  if (auto st = journal_->append(request, response); !st.ok()) log::warn("{}", st.error().to_string());
+  return response;
+}
+
+}  // namespace sci::llm

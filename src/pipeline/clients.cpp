@@ -1,0 +1,33 @@
+// See clients.h.
+#include "pipeline/clients.h"
+
+#include <cstdlib>
+
+#include "base/log.h"
+
+namespace sci::pipeline {
+
+std::filesystem::path library_db_path(const config::Config& config) {
+  std::string configured = config.get_string("literature.library_db");
+  if (!configured.empty()) return configured;
+  return std::filesystem::path(config.get_string("general.results_dir")) / "library.db";
+}
+
+literature::EngineOptions engine_options_from_config(const config::Config& config) {
+  literature::EngineOptions o;
+  o.engine = config.get_string("literature.engine");
+  o.s2_base_url = config.get_string("literature.s2_base_url");
+  o.openalex_base_url = config.get_string("literature.openalex_base_url");
+  o.arxiv_base_url = config.get_string("literature.arxiv_base_url");
+  o.crossref_base_url = config.get_string("literature.crossref_base_url");
+  o.s2_max_wait_s = static_cast<int>(config.get_int("literature.s2_max_wait_s"));
+  o.max_wait_s = o.s2_max_wait_s;
+  o.s2_api_key = config.get_string("secrets.s2_api_key");
+  if (o.s2_api_key.empty())
+    if (const char* k = std::getenv("S2_API_KEY"); k && *k) o.s2_api_key = k;
+  if (!o.s2_api_key.empty()) log::register_secret(o.s2_api_key);
+  if (const char* m = std::getenv("OPENALEX_MAIL_ADDRESS"); m && *m) o.contact_email = m;
+  return o;
+}
+
+}  // namespace sci::pipeline

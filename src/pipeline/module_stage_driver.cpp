@@ -1,0 +1,436 @@
+// ModuleStageDriver: the StageDriver that calls the research modules. It owns the
+// run's shared clients (one LLM client per role behind one budget guard, the
+// literature engine, the sandboxed run executor) and turns each module's result into
+// a StageResult. LLM calls are recorded in the store as they happen.
+#include "pipeline/module_stage_driver.h"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "base/fs.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "coder/coder.h"
+#include "experiment/idea.h"
+#include "experiment/local_run_executor.h"
+#include "experiment/prepare.h"
+#include "experiment/stages.h"
+#include "http/transport.h"
+#include "ideas/ideas.h"
+#include "literature/engines.h"
+#include "literature/local_library.h"
+#include "llm/factory.h"
+#include "llm/journal.h"
+#include "novelty/novelty.h"
+#include "pipeline/clients.h"
+#include "pipeline/run_store.h"
+#include "proc/sandbox.h"
+#include "review/paper_text.h"
+#include "review/reviewer.h"
+#include "templates/baseline.h"
+#include "templates/manifest.h"
+#include "writeup/writeup.h"
+
+namespace sci::pipeline {
+namespace {
+
+Result<std::vector<IdeaSpec>> ideas_from_file(const std::filesystem::path& path, int limit) {
+  SCI_ASSIGN_OR_RETURN(json::Json j, json::parse_file(path.string()));
+  if (!j.is_array()) j = json::Json::array({j});
+  std::vector<IdeaSpec> out;
+  for (const auto& e : j) {
+    if (static_cast<int>(out.size()) >= limit) break;
+    SCI_ASSIGN_OR_RETURN(experiment::Idea idea, experiment::parse_idea(json::dump(e), path.string()));
+    out.push_back({idea.name, idea.title, json::dump(e)});
+  }
+  if (out.empty())
+    return make_error(ErrorCode::kInvalidArgument, fmt::format("--ideas {}: no ideas in the file", path.string()));
+  return out;
+}
+
+// Serialises searches: engines share one database connection and rate limiter.
+class LockedLiterature final : public literature::LiteratureClient {
+ public:
+  explicit LockedLiterature(std::unique_ptr<literature::LiteratureClient> inner) : inner_(std::move(inner)) {}
+  Result<std::vector<literature::Paper>> search(const literature::SearchQuery& query) override {
+    std::lock_guard lock(mu_);
+    return inner_->search(query);
+  }
+  std::string engine_name() const override { return inner_->engine_name(); }
+
+ private:
+  std::mutex mu_;
+  std::unique_ptr<literature::LiteratureClient> inner_;
+};
+
+Outcome outcome_of(experiment::StageStatus s) {
+  switch (s) {
+    case experiment::StageStatus::kCompleted: return Outcome::kOk;
+    case experiment::StageStatus::kPartial: return Outcome::kPartial;
+    case experiment::StageStatus::kFailed: return Outcome::kFailed;
+  }
+  return Outcome::kFailed;
+}
+
+class ModuleStageDriver final : public ModuleDriver {
+ public:
+  ModuleStageDriver(RunRequest request, config::Config config, EventSink& events)
+      : request_(std::move(request)), config_(std::move(config)), events_(events) {}
+
+  // Everything that can fail before the first paid call.
+  Status init() {
+    SCI_ASSIGN_OR_RETURN(manifest_, templates::load_manifest(request_.template_dir));
+    SCI_ASSIGN_OR_RETURN(db_, store::Database::open(request_.batch_dir / "scientist.db"));
+    SCI_TRY(run_store::migrate(*db_));
+    spent_before_ = run_store::total_llm_cost(*db_);
+
+    // The baseline run_0 (built once per template and reused while experiment.py is unchanged).
+    if (!templates::baseline_is_current(request_.template_dir)) {
+      events_.emit({EventKind::kProgress, "", "", "baseline", "running the template's baseline (run_0)", 0});
+      SCI_ASSIGN_OR_RETURN(templates::BaselineResult baseline, templates::run_baseline(manifest_));
+      events_.emit({EventKind::kProgress, "", "", "baseline",
+                    fmt::format("baseline done in {:.1f} s", baseline.info.run_wall_s), 0});
+    }
+
+    transport_ = std::shared_ptr<http::HttpTransport>(http::make_curl_transport());
+    if (!request_.replay.empty()) SCI_TRY(config_.set("llm.replay", request_.replay.string(), config::Source::kFlag));
+    budget_ = llm::make_budget_guard(config_, spent_before_);
+    SCI_ASSIGN_OR_RETURN(journal_, llm::CallJournal::open(request_.batch_dir / "llm_journal.jsonl"));
+    for (const char* role : {"ideas", "coder", "writer", "citations", "reviewer"}) {
+      llm::ClientOptions options;
+      options.transport = transport_;
+      options.budget = budget_;
+      options.sink = [this](const llm::CallRecord& record) { record_call(record); };
+      options.cancel = cancel_;
+      SCI_ASSIGN_OR_RETURN(auto client, llm::make_client_for_role(config_, role, options));
+      clients_[role] = std::make_shared<llm::JournalClient>(std::move(client), journal_);
+    }
+
+    if (!request_.no_literature) {
+      literature::EngineOptions lit = engine_options_from_config(config_);
+      lit.transport = transport_.get();
+      lit.db = db_.get();
+      if (lit.engine.find("local") != std::string::npos) {
+        if (manifest_.literature_bib.empty())
+          return make_error(ErrorCode::kInvalidArgument,
+                            fmt::format("--engine local: template {} has no local literature (literature = in "
+                                        "template.toml)",
+                                        manifest_.name));
+        SCI_ASSIGN_OR_RETURN(int indexed, literature::index_library_file(*db_, manifest_.dir / manifest_.literature_bib));
+        log::info("local library: {} entries from {}", indexed, manifest_.literature_bib);
+      }
+      SCI_ASSIGN_OR_RETURN(auto client, literature::make_client(lit));
+      literature_ = std::make_unique<LockedLiterature>(std::move(client));
+    }
+
+    experiment::LocalRunExecutorOptions exec;
+    SCI_ASSIGN_OR_RETURN(exec.sandbox, proc::parse_sandbox_request(config_.get_string("sandbox.level")));
+    exec.unsafe = request_.unsafe_no_sandbox ? proc::UnsafeNoSandbox::kYes : proc::UnsafeNoSandbox::kNo;
+    exec.memory_mb = static_cast<int>(config_.get_int("sandbox.memory_mb"));
+    exec.disk_quota_mb = static_cast<int>(config_.get_int("sandbox.disk_quota_mb"));
+    exec.max_processes = static_cast<int>(config_.get_int("sandbox.max_processes"));
+    exec.network = config_.get_string("sandbox.network") == "on" ? proc::NetworkAccess::kOn : proc::NetworkAccess::kOff;
+    exec.max_output_mb = static_cast<std::uint64_t>(config_.get_int("sandbox.max_output_mb"));
+    exec.kill_grace_s = static_cast<int>(config_.get_int("sandbox.kill_grace_s"));
+    exec.uid_base = static_cast<int>(config_.get_int("sandbox.uid_base"));
+    if (!config_.file_path().empty()) exec.hidden_paths.push_back(config_.file_path());
+    SCI_ASSIGN_OR_RETURN(executor_, experiment::make_local_run_executor(exec));
+    SCI_ASSIGN_OR_RETURN(script_runner_, experiment::make_sandbox_script_runner(exec));
+    return ok_status();
+  }
+
+  void set_cancel(const std::atomic<bool>* cancel) { cancel_ = cancel; }
+
+  Result<std::vector<IdeaSpec>> generate_ideas(int num_ideas) override {
+    if (!request_.ideas_file.empty()) return ideas_from_file(request_.ideas_file, num_ideas);
+    SCI_ASSIGN_OR_RETURN(ideas::TemplateInfo info, ideas::load_template_info(request_.template_dir));
+    ideas::GenerateOptions options;
+    options.num_ideas = num_ideas;
+    options.reflections = static_cast<int>(config_.get_int("ideas.reflections"));
+    options.temperature = config_.get_double("llm.temperature");
+    options.max_output_tokens = static_cast<int>(config_.get_int("llm.max_output_tokens"));
+    options.archive_path = request_.batch_dir / "ideas.json";
+    SCI_ASSIGN_OR_RETURN(ideas::GenerateReport report,
+                         ideas::generate_ideas(*clients_["ideas"], info, options, [this](const ideas::Idea& idea) {
+                           events_.emit({EventKind::kProgress, "", idea.name, "ideas", "new idea: " + idea.title, 0});
+                         }));
+    for (const auto& reason : report.dropped) log::warn("idea dropped: {}", reason);
+    std::vector<IdeaSpec> out;
+    for (const auto& idea : report.archive) {
+      bool seed = std::any_of(info.seeds.begin(), info.seeds.end(),
+                              [&](const ideas::Idea& s) { return s.name == idea.name; });
+      if (!seed && static_cast<int>(out.size()) < num_ideas)
+        out.push_back({idea.name, idea.title, ideas::idea_to_json(idea)});
+    }
+    return out;
+  }
+
+  Result<std::string> check_novelty(const IdeaSpec& spec) override {
+    if (request_.no_literature || !literature_) return std::string(novelty::kUnchecked);
+    novelty::NoveltyOptions options;
+    options.rounds = static_cast<int>(config_.get_int("novelty.rounds"));
+    options.temperature = config_.get_double("llm.temperature");
+    options.max_output_tokens = static_cast<int>(config_.get_int("llm.max_output_tokens"));
+    if (auto info = ideas::load_template_info(request_.template_dir); info.ok())
+      options.task_description = info->task_description;
+    novelty::IdeaForCheck idea{spec.name, spec.title, spec.json};
+    SCI_ASSIGN_OR_RETURN(novelty::Verdict verdict,
+                         novelty::check_novelty(*clients_["ideas"], *literature_, idea, options));
+    SCI_TRY(fs::write_file_atomic(request_.batch_dir / "novelty" / (spec.name + ".json"),
+                                  novelty::verdict_to_json(idea, verdict)));
+    events_.emit({EventKind::kProgress, "", spec.name, "novelty", verdict.status + ": " + verdict.reason, 0});
+    return verdict.status;
+  }
+
+  Result<std::filesystem::path> prepare_idea(const IdeaSpec& spec) override {
+    SCI_ASSIGN_OR_RETURN(experiment::Idea idea, experiment::parse_idea(spec.json, spec.name));
+    SCI_ASSIGN_OR_RETURN(experiment::PreparedIdea prepared,
+                         experiment::prepare_idea_in(request_.template_dir, idea, request_.batch_dir));
+    return prepared.idea_dir;
+  }
+
+  Result<StageResult> run_stage(Stage stage, const IdeaState& state, const std::atomic<bool>& cancel) override {
+    switch (stage) {
+      case Stage::kExperiment:
+      case Stage::kPlot:
+      case Stage::kNotes: return run_experiment_stage(stage, state, cancel);
+      case Stage::kWriteup: return run_writeup_stage(state, cancel, "");
+      case Stage::kReview: return run_review_stage(state);
+      case Stage::kImprove: return run_improve_stage(state, cancel);
+      default: break;
+    }
+    return make_error(ErrorCode::kInternal, fmt::format("no stage {}", stage_name(stage)));
+  }
+
+  void on_state_saved(const IdeaState& state) override {
+    if (auto st = run_store::save_idea(*db_, state); !st.ok()) log::warn("store: {}", st.error().to_string());
+  }
+
+  double total_cost_usd() const override {
+    std::lock_guard lock(cost_mu_);
+    return spent_now_;
+  }
+
+  std::string estimate(int num_ideas) const override {
+    // Calls per idea at the configured rounds; the cost range assumes 6k input and
+    // 1.5k output tokens per call at the coder model's price.
+    auto i = [&](const char* key) { return static_cast<double>(config_.get_int(key)); };
+    double per_idea = (1 + i("ideas.reflections")) + (request_.no_literature ? 0 : i("novelty.rounds") / 2) +
+                      i("experiment.max_runs") * 1.5 + 2 + 1 + 10 + (request_.no_literature ? 0 : i("writeup.cite_rounds") / 2) +
+                      i("review.ensemble") + i("review.reflections");
+    double calls = per_idea * num_ideas;
+    if (!request_.replay.empty())
+      return fmt::format("estimate: about {:.0f} LLM calls for {} ideas, $0 (replayed from the cassette)", calls,
+                         num_ideas);
+    double budget = config_.get_double("budget.usd");
+    return fmt::format("estimate: about {:.0f} LLM calls for {} ideas; budget cap {}", calls, num_ideas,
+                       budget > 0 ? fmt::format("${:.2f}", budget) : std::string("none (set --budget-usd)"));
+  }
+
+  std::string llm_description() const override {
+    if (!request_.replay.empty())
+      return fmt::format("replaying {} (no provider is called; to run live, drop --replay and set --model and the "
+                         "provider's API key)",
+                         request_.replay.string());
+    return fmt::format("live, model {}", config_.get_string("llm.model"));
+  }
+
+ private:
+  void record_call(const llm::CallRecord& record) {
+    {
+      std::lock_guard lock(cost_mu_);
+      spent_now_ += record.cost_usd;
+    }
+    if (auto st = run_store::record_llm_call(*db_, record); !st.ok()) log::warn("store: {}", st.error().to_string());
+  }
+
+  Result<coder::Coder> make_coder(const IdeaState& state, const char* role, const std::string& stage,
+                                  std::vector<std::string> files) {
+    coder::CoderOptions options;
+    options.temperature = config_.get_double("llm.temperature");
+    options.max_output_tokens = static_cast<int>(config_.get_int("llm.max_output_tokens"));
+    options.tag = llm::CallTag{state.name, stage, role, 0};
+    return coder::Coder::create(*clients_[role], state.dir, std::move(files), options);
+  }
+
+  experiment::EventCallback stage_events(const IdeaState& state) {
+    return [this, name = state.name, cost = state.cost_usd](const experiment::StageEvent& e) {
+      events_.emit({EventKind::kProgress, "", name, e.stage, e.message, cost});
+    };
+  }
+
+  // A stage always starts from the files its first call saw: the experiment stage from
+  // the code of the last successful run (run_N.py) or the template's, the plot stage
+  // from the template's plot.py, the writeup from the template's paper. A stage cut
+  // off by a crash therefore replays its journalled replies onto the same files.
+  Status restore_stage_files(Stage stage, const IdeaState& state) {
+    std::filesystem::path file, source;
+    if (stage == Stage::kExperiment) {
+      file = state.dir / "experiment.py";
+      int done = experiment::completed_runs_on_disk(state.dir);
+      source = done > 0 ? state.dir / fmt::format("run_{}.py", done) : request_.template_dir / "experiment.py";
+    } else if (stage == Stage::kPlot) {
+      file = state.dir / "plot.py";
+      source = request_.template_dir / "plot.py";
+    } else if (stage == Stage::kWriteup) {
+      file = state.dir / "latex" / "template.tex";
+      source = request_.template_dir / "latex" / "template.tex";
+    } else {
+      return ok_status();
+    }
+    std::error_code ec;
+    if (!std::filesystem::exists(source, ec)) return ok_status();
+    SCI_ASSIGN_OR_RETURN(std::string want, fs::read_file(source));
+    auto have = fs::read_file(file);
+    if (have.ok() && *have == want) return ok_status();
+    log::info("{}: restoring {} to its state at the start of the stage", state.name, file.filename().string());
+    return fs::write_file_atomic(file, want);
+  }
+
+  Result<StageResult> run_experiment_stage(Stage stage, const IdeaState& state, const std::atomic<bool>& cancel) {
+    SCI_TRY(restore_stage_files(stage, state));
+    SCI_ASSIGN_OR_RETURN(coder::Coder coder, make_coder(state, "coder", stage_name(stage), {"experiment.py"}));
+    experiment::CoderAgent agent(coder, llm::CallTag{state.name, stage_name(stage), "coder", 0});
+    agent.set_stage(stage_name(stage));
+    experiment::StageContext ctx;
+    ctx.idea_dir = state.dir;
+    ctx.manifest = &manifest_;
+    ctx.agent = &agent;
+    ctx.executor = executor_.get();
+    ctx.script_runner = script_runner_.get();
+    ctx.settings = experiment::settings_from_config(config_);
+    ctx.on_event = stage_events(state);
+    ctx.cancel = &cancel;
+    Result<experiment::StageOutcome> outcome = stage == Stage::kExperiment ? experiment::run_experiment_stage(ctx)
+                                               : stage == Stage::kPlot     ? experiment::run_plot_stage(ctx)
+                                                                           : experiment::run_notes_stage(ctx);
+    if (!outcome.ok()) return outcome.error();
+    StageResult r;
+    r.outcome = outcome_of(outcome->status);
+    // A failed plot or notes stage does not fail the idea: the writeup goes on without it.
+    if (stage != Stage::kExperiment && r.outcome == Outcome::kFailed) r.outcome = Outcome::kPartial;
+    r.message = outcome->message;
+    r.cost_usd = outcome->cost_usd;
+    return r;
+  }
+
+  Result<StageResult> run_writeup_stage(const IdeaState& state, const std::atomic<bool>& cancel,
+                                        const std::string& feedback) {
+    if (feedback.empty()) SCI_TRY(restore_stage_files(Stage::kWriteup, state));
+    SCI_ASSIGN_OR_RETURN(coder::Coder coder, make_coder(state, "writer", "writeup", {"latex/template.tex"}));
+    writeup::CoderPaperEditor editor(coder);
+    writeup::WriteupContext ctx;
+    ctx.idea_dir = state.dir;
+    ctx.manifest = &manifest_;
+    ctx.editor = &editor;
+    ctx.llm = clients_["citations"].get();
+    ctx.literature = literature_.get();
+    ctx.idea_name = state.name;
+    ctx.idea_title = state.title;
+    ctx.tag = llm::CallTag{state.name, feedback.empty() ? "writeup" : "improve", "writer", 0};
+    writeup::WriteupOptions& o = ctx.options;
+    o.cite_rounds = static_cast<int>(config_.get_int("writeup.cite_rounds"));
+    o.min_references = static_cast<int>(config_.get_int("writeup.min_references"));
+    o.chktex_rounds = static_cast<int>(config_.get_int("writeup.chktex_rounds"));
+    o.latex_fix_rounds = static_cast<int>(config_.get_int("writeup.latex_fix_rounds"));
+    o.integrity_rounds = static_cast<int>(config_.get_int("writeup.integrity_rounds"));
+    o.latex_timeout_s = static_cast<int>(config_.get_int("writeup.latex_timeout_s"));
+    o.language = config_.get_string("general.language");
+    o.pdf = request_.no_pdf ? writeup::PdfMode::kSkip : writeup::PdfMode::kBuild;
+    o.literature = literature_ ? writeup::LiteratureMode::kSearch : writeup::LiteratureMode::kTemplateOnly;
+    o.feedback = feedback;
+    ctx.on_event = [this, name = state.name](const writeup::WriteupEvent& e) {
+      events_.emit({EventKind::kProgress, "", name, "writeup", e.phase + ": " + e.message, 0});
+    };
+    ctx.cancel = &cancel;
+    SCI_ASSIGN_OR_RETURN(writeup::WriteupOutcome out, writeup::run_writeup(ctx));
+    StageResult r;
+    r.cost_usd = out.cost_usd;
+    if (request_.no_pdf) {
+      r.paper = std::filesystem::relative(out.tex, state.dir).string();
+    } else if (out.pdf_built) {
+      r.paper = std::filesystem::relative(out.pdf, state.dir).string();
+    } else {
+      r.outcome = Outcome::kFailed;
+      r.message = "the paper did not compile: " +
+                  (out.remaining_problems.empty() ? std::string("see latex/attempts/") : out.remaining_problems.front());
+      return r;
+    }
+    r.outcome = out.remaining_problems.empty() ? Outcome::kOk : Outcome::kPartial;
+    r.message = fmt::format("{} pages, {} references, {} unsupported numbers", out.pages, out.references,
+                            out.integrity.problem_count());
+    return r;
+  }
+
+  Result<StageResult> run_review_stage(const IdeaState& state) {
+    review::PaperOptions paper_options;
+    std::filesystem::path paper = state.paper.empty() ? state.dir : state.dir / state.paper;
+    SCI_ASSIGN_OR_RETURN(review::PaperInput input, review::load_paper(paper, paper_options));
+    review::ReviewerOptions options;
+    options.ensemble = static_cast<int>(config_.get_int("review.ensemble"));
+    options.reflections = static_cast<int>(config_.get_int("review.reflections"));
+    options.few_shot = static_cast<int>(config_.get_int("review.few_shot"));
+    options.temperature = config_.get_double("review.temperature");
+    options.ensemble_temperature = config_.get_double("review.ensemble_temperature");
+    options.max_output_tokens = static_cast<int>(config_.get_int("llm.max_output_tokens"));
+    options.idea = state.name;
+    review::Reviewer reviewer(*clients_["reviewer"], options);
+    SCI_ASSIGN_OR_RETURN(review::ReviewReport report, reviewer.review(input));
+    SCI_TRY(review::write_review_files(report, state.dir));
+    StageResult r;
+    r.cost_usd = report.cost_usd;
+    r.review_overall = report.review.overall;
+    r.review_decision = review::decision_name(report.review.decision);
+    r.message = review::score_line(report);
+    return r;
+  }
+
+  // The improvement round: the writer revises the paper with the review as feedback,
+  // then the revised paper is reviewed again (review.json is kept as review_0.json).
+  Result<StageResult> run_improve_stage(const IdeaState& state, const std::atomic<bool>& cancel) {
+    SCI_ASSIGN_OR_RETURN(std::string feedback, fs::read_file(state.dir / "review.txt"));
+    std::error_code ec;
+    std::filesystem::copy_file(state.dir / "review.json", state.dir / "review_0.json",
+                               std::filesystem::copy_options::overwrite_existing, ec);
+    SCI_ASSIGN_OR_RETURN(StageResult written, run_writeup_stage(state, cancel, feedback));
+    if (written.outcome == Outcome::kFailed) return written;
+    IdeaState revised = state;
+    revised.paper = written.paper;
+    SCI_ASSIGN_OR_RETURN(StageResult reviewed, run_review_stage(revised));
+    reviewed.cost_usd += written.cost_usd;
+    reviewed.paper = written.paper;
+    return reviewed;
+  }
+
+  RunRequest request_;
+  config::Config config_;
+  EventSink& events_;
+  const std::atomic<bool>* cancel_ = nullptr;
+  templates::Manifest manifest_;
+  std::unique_ptr<store::Database> db_;
+  std::shared_ptr<http::HttpTransport> transport_;
+  std::shared_ptr<llm::BudgetGuard> budget_;
+  std::shared_ptr<llm::CallJournal> journal_;
+  std::map<std::string, std::shared_ptr<llm::LlmClient>> clients_;
+  std::unique_ptr<literature::LiteratureClient> literature_;
+  std::unique_ptr<experiment::RunExecutor> executor_;
+  std::unique_ptr<experiment::ScriptRunner> script_runner_;
+  mutable std::mutex cost_mu_;
+  double spent_before_ = 0;
+  double spent_now_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ModuleDriver>> make_module_stage_driver(const RunRequest& request, const config::Config& config,
+                                                               EventSink& events, const std::atomic<bool>* cancel) {
+  auto driver = std::make_unique<ModuleStageDriver>(request, config, events);
+  driver->set_cancel(cancel);
+  SCI_TRY(driver->init());
+  return std::unique_ptr<ModuleDriver>(std::move(driver));
+}
+
+}  // namespace sci::pipeline

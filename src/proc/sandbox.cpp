@@ -1,0 +1,338 @@
+// Sandbox implementation: level choice, bwrap argv, environment allow-list, the uid
+// pool used when scientist runs as root (RLIMIT_NPROC only counts a non-root host uid,
+// and sweeping a dedicated uid finds processes that left the group), protected-file hashes.
+#include "proc/sandbox.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "base/environment.h"
+#include "base/fs.h"
+#include "base/log.h"
+#include "base/strings.h"
+#include "proc/find_program.h"
+
+namespace sci::proc {
+
+namespace fsys = std::filesystem;
+
+const char* sandbox_level_name(SandboxLevel level) {
+  switch (level) {
+    case SandboxLevel::kStrict: return "strict";
+    case SandboxLevel::kDegraded: return "degraded";
+    case SandboxLevel::kNone: return "none";
+  }
+  return "unknown";
+}
+
+Result<SandboxRequest> parse_sandbox_request(std::string_view text) {
+  if (text == "auto" || text.empty()) return SandboxRequest::kAuto;
+  if (text == "strict") return SandboxRequest::kStrict;
+  if (text == "degraded") return SandboxRequest::kDegraded;
+  if (text == "none") return SandboxRequest::kNone;
+  return make_error(ErrorCode::kInvalidArgument,
+                    fmt::format("unknown sandbox level '{}': use auto, strict, degraded or none", text));
+}
+
+namespace {
+
+constexpr uid_t kDefaultUidBase = 61000;
+constexpr int kUidPoolSize = 64;
+
+// Uids handed to concurrent runs: each run owns its uid, so sweeping it after the
+// run cannot touch another run's processes.
+class UidPool {
+ public:
+  std::optional<uid_t> acquire(uid_t base) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (int i = 0; i < kUidPoolSize; ++i) {
+      if (!used_[i]) {
+        used_[i] = true;
+        return base + static_cast<uid_t>(i);
+      }
+    }
+    return std::nullopt;
+  }
+  void release(uid_t base, uid_t uid) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (uid >= base && uid < base + kUidPoolSize) used_[uid - base] = false;
+  }
+
+ private:
+  std::mutex mu_;
+  std::array<bool, kUidPoolSize> used_{};
+};
+
+UidPool& uid_pool() {
+  static UidPool pool;
+  return pool;
+}
+
+SandboxProbe run_probe() {
+  SandboxProbe probe;
+  probe.host_root = ::geteuid() == 0;
+  auto bwrap = find_program("bwrap");
+  if (!bwrap) {
+    probe.detail = "bwrap not found";
+    return probe;
+  }
+  probe.bwrap = *bwrap;
+  ProcessSpec spec;
+  spec.argv = {bwrap->string(), "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev",
+               "--proc", "/proc", "--tmpfs", "/tmp", "--", "/bin/true"};
+  spec.cwd = "/";
+  spec.env = {{"PATH", "/usr/bin:/bin"}};
+  spec.timeout = std::chrono::seconds(20);
+  spec.kill_grace = std::chrono::milliseconds(500);
+  // Probe exactly as runs will execute: as root, under the last uid of the pool.
+  if (probe.host_root) spec.run_as = RunAs{kDefaultUidBase + kUidPoolSize - 1, kDefaultUidBase + kUidPoolSize - 1};
+  PosixProcessRunner runner;
+  auto outcome = runner.run(spec);
+  if (!outcome.ok()) {
+    probe.detail = outcome.error().to_string();
+  } else if (!outcome->ok()) {
+    std::string why(str::trim(outcome->stderr_tail));
+    probe.detail = why.empty() ? describe_outcome(*outcome) : why;
+  } else {
+    probe.namespaces_work = true;
+  }
+  return probe;
+}
+
+std::vector<std::string> gpu_device_paths() {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fsys::directory_iterator("/dev", ec)) {
+    auto name = e.path().filename().string();
+    if (str::starts_with(name, "nvidia")) out.push_back(e.path().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// lchown every entry under dir (not following links), skipping `except` (absolute).
+void chown_tree(const fsys::path& dir, uid_t uid, gid_t gid, const std::vector<fsys::path>& except) {
+  auto skip = [&](const fsys::path& p) {
+    for (const auto& e : except)
+      if (p == e) return true;
+    return false;
+  };
+  if (::lchown(dir.c_str(), uid, gid) != 0) log::debug("lchown {}: {}", dir.string(), std::strerror(errno));
+  std::error_code ec;
+  fsys::recursive_directory_iterator it(dir, fsys::directory_options::skip_permission_denied, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    if (skip(it->path())) continue;
+    if (::lchown(it->path().c_str(), uid, gid) != 0) log::debug("lchown {}: {}", it->path().string(), std::strerror(errno));
+  }
+}
+
+// Every ancestor of `dir` must be searchable by "others" for a dropped uid to reach it.
+Status check_reachable(const fsys::path& dir) {
+  for (fsys::path p = dir.parent_path(); !p.empty(); p = p.parent_path()) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) == 0 && !(st.st_mode & S_IXOTH))
+      return make_error(ErrorCode::kInvalidArgument,
+                        fmt::format("the sandbox uid cannot reach {}: {} is not searchable by other users "
+                                    "(chmod o+x {} or put results elsewhere)",
+                                    dir.string(), p.string(), p.string()));
+    if (p == p.root_path()) break;
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+const SandboxProbe& probe_sandbox() {
+  static const SandboxProbe probe = run_probe();
+  return probe;
+}
+
+Result<SandboxLevel> choose_sandbox_level(SandboxRequest request, const SandboxProbe& probe,
+                                          UnsafeNoSandbox unsafe) {
+  switch (request) {
+    case SandboxRequest::kNone:
+      if (unsafe == UnsafeNoSandbox::kYes) return SandboxLevel::kNone;
+      return make_error(ErrorCode::kInvalidArgument,
+                        "sandbox level 'none' runs generated code with your full rights: pass --unsafe-no-sandbox "
+                        "to confirm");
+    case SandboxRequest::kDegraded: return SandboxLevel::kDegraded;
+    case SandboxRequest::kStrict:
+      if (probe.namespaces_work) return SandboxLevel::kStrict;
+      if (probe.bwrap.empty())
+        return make_error(ErrorCode::kUnavailable,
+                          "strict sandbox unavailable: bwrap not found: install bubblewrap "
+                          "(apt-get install bubblewrap) or use --sandbox degraded");
+      return make_error(ErrorCode::kUnavailable,
+                        fmt::format("strict sandbox unavailable: bwrap cannot create namespaces ({}): enable "
+                                    "unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 and "
+                                    "user.max_user_namespaces>0; in Docker run with --security-opt "
+                                    "seccomp=unconfined --security-opt apparmor=unconfined) or use --sandbox degraded",
+                                    probe.detail));
+    case SandboxRequest::kAuto: return probe.namespaces_work ? SandboxLevel::kStrict : SandboxLevel::kDegraded;
+  }
+  return SandboxLevel::kDegraded;
+}
+
+std::string describe_sandbox_availability(const SandboxProbe& probe) {
+  if (probe.namespaces_work)
+    return fmt::format("strict (bubblewrap namespaces{})", probe.host_root ? ", runs drop to a dedicated uid" : "");
+  return fmt::format("degraded only: {} (no network or filesystem isolation)", probe.detail);
+}
+
+bool looks_like_secret(std::string_view env_name) {
+  std::string up = str::to_lower(env_name);
+  for (const char* marker : {"key", "token", "secret", "password", "passwd", "credential", "auth", "cookie", "session"})
+    if (up.find(marker) != std::string::npos) return true;
+  return false;
+}
+
+std::map<std::string, std::string> sandbox_environment(const SandboxPolicy& policy,
+                                                       const std::map<std::string, std::string>& host) {
+  std::map<std::string, std::string> env;
+  for (const char* name : {"PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ"}) {
+    auto it = host.find(name);
+    if (it != host.end()) env[name] = it->second;
+  }
+  if (!env.count("PATH")) env["PATH"] = "/usr/local/bin:/usr/bin:/bin";
+  env["HOME"] = policy.workdir.string();
+  env["TMPDIR"] = "/tmp";
+  env["PYTHONUNBUFFERED"] = "1";
+  env["PYTHONDONTWRITEBYTECODE"] = "1";
+  env["MPLBACKEND"] = "Agg";
+  env["CUDA_VISIBLE_DEVICES"] = str::join(policy.gpus, ",");  // "" hides every GPU
+  for (const auto& [k, v] : policy.extra_env)
+    if (!looks_like_secret(k)) env[k] = v;
+  return env;
+}
+
+std::vector<std::string> bwrap_arguments(const SandboxPolicy& policy, const fsys::path& bwrap,
+                                         const std::vector<std::string>& gpu_devices) {
+  std::vector<std::string> a = {bwrap.string(), "--unshare-all"};
+  if (policy.network == NetworkAccess::kOn) a.push_back("--share-net");
+  for (const char* s : {"--die-with-parent", "--hostname", "sandbox", "--ro-bind", "/", "/", "--dev", "/dev", "--proc",
+                        "/proc", "--tmpfs", "/tmp"})
+    a.push_back(s);
+  std::error_code ec;
+  for (const char* home : {"/home", "/root"}) {
+    if (fsys::is_directory(home, ec)) {
+      a.push_back("--tmpfs");
+      a.push_back(home);
+    }
+  }
+  for (const auto& p : policy.hidden_paths) {
+    if (fsys::is_directory(p, ec)) {
+      a.insert(a.end(), {"--tmpfs", p.string()});
+    } else if (fsys::exists(p, ec)) {
+      a.insert(a.end(), {"--ro-bind", "/dev/null", p.string()});
+    }
+  }
+  for (const auto& p : policy.read_only_paths)
+    if (fsys::exists(p, ec)) a.insert(a.end(), {"--ro-bind", p.string(), p.string()});
+  a.insert(a.end(), {"--bind", policy.workdir.string(), policy.workdir.string()});
+  if (!policy.gpus.empty())
+    for (const auto& d : gpu_devices) a.insert(a.end(), {"--dev-bind", d, d});
+  a.insert(a.end(), {"--chdir", policy.workdir.string(), "--"});
+  return a;
+}
+
+std::map<std::string, std::string> hash_files(const fsys::path& dir, const std::vector<std::string>& files) {
+  std::map<std::string, std::string> out;
+  for (const auto& f : files) {
+    auto h = fs::sha256_file(dir / f);
+    out[f] = h.ok() ? *h : std::string();
+  }
+  return out;
+}
+
+Result<SandboxOutcome> Sandbox::run(const SandboxPolicy& policy, const std::vector<std::string>& argv,
+                                    const fsys::path& stdout_path, const fsys::path& stderr_path,
+                                    const std::atomic<bool>* cancel) {
+  if (argv.empty()) return make_error(ErrorCode::kInvalidArgument, "sandbox: empty command");
+  std::error_code ec;
+  if (!policy.workdir.is_absolute() || !fsys::is_directory(policy.workdir, ec))
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("sandbox: working directory {} must be an existing absolute directory",
+                                  policy.workdir.string()));
+  if (policy.level == SandboxLevel::kStrict && !probe_.namespaces_work) {
+    auto level = choose_sandbox_level(SandboxRequest::kStrict, probe_, UnsafeNoSandbox::kNo);
+    return level.error();
+  }
+
+  SandboxOutcome result;
+  result.level = policy.level;
+  if (policy.level == SandboxLevel::kDegraded)
+    result.warnings.push_back(
+        "degraded sandbox: no network or filesystem isolation (no bubblewrap namespaces); "
+        "resource limits, timeout, disk quota and environment scrubbing still apply");
+  if (policy.level == SandboxLevel::kNone)
+    result.warnings.push_back("NO SANDBOX: generated code runs with your full rights (--unsafe-no-sandbox)");
+  for (const auto& w : result.warnings) log::warn("{}", w);
+
+  auto before = hash_files(policy.workdir, policy.protected_files);
+
+  ProcessSpec spec;
+  spec.env = sandbox_environment(policy, env::snapshot());
+  spec.cwd = policy.workdir;
+  spec.timeout = policy.timeout;
+  spec.kill_grace = policy.kill_grace;
+  spec.stdout_path = stdout_path;
+  spec.stderr_path = stderr_path;
+  spec.max_output_bytes = policy.max_output_bytes;
+  spec.cancel = cancel;
+  spec.limits = policy.limits;
+  spec.quota = DiskQuota{policy.workdir, policy.disk_quota_bytes, std::chrono::milliseconds(50)};
+  if (policy.disk_quota_bytes > 0 && spec.limits.file_size_bytes == 0)
+    spec.limits.file_size_bytes = policy.disk_quota_bytes + (1u << 20);  // one file can't overshoot
+  if (policy.level == SandboxLevel::kStrict) {
+    spec.argv = bwrap_arguments(policy, probe_.bwrap, gpu_device_paths());
+    spec.argv.insert(spec.argv.end(), argv.begin(), argv.end());
+  } else {
+    spec.argv = argv;
+  }
+
+  std::optional<uid_t> uid;
+  uid_t base = policy.uid_base ? policy.uid_base : kDefaultUidBase;
+  struct stat owner {};
+  ::stat(policy.workdir.c_str(), &owner);
+  if (policy.level != SandboxLevel::kNone && probe_.host_root) {
+    SCI_TRY(check_reachable(policy.workdir));
+    uid = uid_pool().acquire(base);
+    if (!uid) return make_error(ErrorCode::kUnavailable, "sandbox: more than 64 concurrent runs");
+    // Leftovers from a crashed earlier scientist using this uid go first.
+    kill_all_of_uid(*uid, std::chrono::seconds(5));
+    spec.run_as = RunAs{*uid, *uid};
+    std::vector<fsys::path> keep;
+    for (const auto& f : policy.protected_files) keep.push_back(policy.workdir / f);
+    chown_tree(policy.workdir, *uid, *uid, keep);
+    result.run_uid = std::to_string(*uid);
+  } else if (policy.level != SandboxLevel::kNone && spec.limits.max_processes > 0) {
+    // Without a dedicated uid, RLIMIT_NPROC counts all our processes: budget on top.
+    spec.limits.max_processes += processes_of_uid(::getuid()).size();
+  }
+
+  auto outcome = runner_.run(spec);
+  if (uid) {
+    chown_tree(policy.workdir, owner.st_uid, owner.st_gid, {});
+    uid_pool().release(base, *uid);
+  }
+  if (!outcome.ok()) return outcome.error();
+  result.process = std::move(outcome).value();
+  // A single file over the quota trips RLIMIT_FSIZE (SIGXFSZ) before the watchdog sees it.
+  if (policy.disk_quota_bytes > 0 && result.process.kind == ExitKind::kKilled && result.process.signal == SIGXFSZ)
+    result.process.kind = ExitKind::kQuotaExceeded;
+
+  auto after = hash_files(policy.workdir, policy.protected_files);
+  for (const auto& [file, hash] : before)
+    if (after[file] != hash) result.tampered_files.push_back(file);
+  return result;
+}
+
+}  // namespace sci::proc

@@ -1,0 +1,234 @@
+// Paper loading for the reviewer; see paper_text.h. poppler-cpp is the primary PDF
+// backend (no subprocess); `pdftotext` is used when poppler cannot open the file or
+// returns no text, because the two occasionally disagree on odd PDFs.
+#include "review/paper_text.h"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <memory>
+#include <regex>
+
+#include <fmt/format.h>
+#include <poppler/cpp/poppler-document.h>
+#include <poppler/cpp/poppler-global.h>
+#include <poppler/cpp/poppler-page.h>
+
+#include "base/fs.h"
+#include "base/log.h"
+#include "base/strings.h"
+#include "proc/find_program.h"
+#include "proc/run_capture.h"
+
+namespace sci::review {
+namespace {
+
+namespace stdfs = std::filesystem;
+
+// poppler prints parser complaints to stderr by default; route them to debug logs.
+void quiet_poppler(const std::string& msg, void*) { log::debug("poppler: {}", msg); }
+
+size_t visible_chars(std::string_view s) {
+  size_t n = 0;
+  for (char c : s)
+    if (!std::isspace(static_cast<unsigned char>(c))) ++n;
+  return n;
+}
+
+struct PdfText {
+  std::string text;
+  int pages_total = 0, pages_used = 0;
+};
+
+Result<PdfText> poppler_text(const stdfs::path& pdf, int max_pages) {
+  poppler::set_debug_error_function(quiet_poppler, nullptr);
+  std::unique_ptr<poppler::document> doc(poppler::document::load_from_file(pdf.string()));
+  if (!doc) return make_error(ErrorCode::kParse, fmt::format("{}: not a readable PDF (poppler could not open it)", pdf.string()));
+  if (doc->is_locked())
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("{}: the PDF is password-protected; export an unlocked copy", pdf.string()));
+  PdfText out;
+  out.pages_total = doc->pages();
+  out.pages_used = max_pages > 0 ? std::min(max_pages, out.pages_total) : out.pages_total;
+  for (int i = 0; i < out.pages_used; ++i) {
+    std::unique_ptr<poppler::page> page(doc->create_page(i));
+    if (!page) continue;
+    auto bytes = page->text(poppler::rectf(), poppler::page::physical_layout).to_utf8();
+    if (i > 0) out.text += '\f';
+    out.text.append(bytes.begin(), bytes.end());
+  }
+  return out;
+}
+
+Result<PdfText> pdftotext_text(const stdfs::path& pdf, int max_pages) {
+  if (!proc::find_program("pdftotext"))
+    return make_error(ErrorCode::kExternalTool, "pdftotext not found: install poppler-utils");
+  std::vector<std::string> argv = {"pdftotext", "-layout", "-enc", "UTF-8"};
+  if (max_pages > 0) {
+    argv.push_back("-l");
+    argv.push_back(std::to_string(max_pages));
+  }
+  argv.push_back(pdf.string());
+  argv.push_back("-");
+  SCI_ASSIGN_OR_RETURN(auto res, proc::run_capture(argv, std::chrono::seconds(120)));
+  if (res.timed_out || res.exit_code != 0)
+    return make_error(ErrorCode::kExternalTool,
+                      fmt::format("pdftotext failed on {} (exit {}): {}", pdf.string(), res.exit_code,
+                                  str::tail_utf8(res.output, 300)));
+  PdfText out;
+  out.text = res.output;
+  out.pages_used = static_cast<int>(std::count(out.text.begin(), out.text.end(), '\f'));
+  out.pages_total = out.pages_used;
+  return out;
+}
+
+std::string read_context_file(const stdfs::path& p) {
+  auto text = fs::read_file(p);
+  return text.ok() ? *text : std::string();
+}
+
+// Idea dir: the PDF named after the directory's idea, else the newest top-level PDF.
+std::optional<stdfs::path> find_idea_pdf(const stdfs::path& dir) {
+  std::optional<stdfs::path> best;
+  stdfs::file_time_type best_time{};
+  std::error_code ec;
+  for (const auto& e : stdfs::directory_iterator(dir, ec)) {
+    if (!e.is_regular_file(ec) || e.path().extension() != ".pdf") continue;
+    auto t = e.last_write_time(ec);
+    if (!best || t > best_time) {
+      best = e.path();
+      best_time = t;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+Result<std::string> extract_pdf_text(const stdfs::path& pdf, int max_pages, PdfBackend backend, int* pages_total,
+                                     int* pages_used) {
+  std::error_code ec;
+  if (!stdfs::is_regular_file(pdf, ec)) return make_error(ErrorCode::kNotFound, fmt::format("{}: no such file", pdf.string()));
+  Result<PdfText> got = make_error(ErrorCode::kInternal, "no PDF backend ran");
+  if (backend != PdfBackend::kPdftotext) {
+    got = poppler_text(pdf, max_pages);
+    if (got.ok() && visible_chars(got->text) == 0 && backend == PdfBackend::kAuto) {
+      auto alt = pdftotext_text(pdf, max_pages);
+      if (alt.ok() && visible_chars(alt->text) > 0) got = std::move(alt);
+    } else if (!got.ok() && got.error().code == ErrorCode::kParse && backend == PdfBackend::kAuto) {
+      auto alt = pdftotext_text(pdf, max_pages);
+      if (alt.ok()) got = std::move(alt);
+    }
+  } else {
+    got = pdftotext_text(pdf, max_pages);
+  }
+  if (!got.ok()) return got.error();
+  if (pages_total) *pages_total = got->pages_total;
+  if (pages_used) *pages_used = got->pages_used;
+  // A scanned PDF has pages but (almost) no text layer.
+  size_t pages = static_cast<size_t>(std::max(1, got->pages_used));
+  if (visible_chars(got->text) < 20 * pages)
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("{}: no extractable text in {} page(s) (a scanned PDF?): run OCR first (e.g. "
+                                  "`ocrmypdf in.pdf out.pdf`) or review the .tex source instead",
+                                  pdf.string(), got->pages_used));
+  return std::move(got->text);
+}
+
+Result<PaperInput> load_paper(const stdfs::path& path, const PaperOptions& options) {
+  std::error_code ec;
+  if (!stdfs::exists(path, ec)) return make_error(ErrorCode::kNotFound, fmt::format("{}: no such file or directory", path.string()));
+  PaperInput in;
+  stdfs::path file = path;
+  if (stdfs::is_directory(path, ec)) {
+    in.kind = InputKind::kIdeaDir;
+    if (auto pdf = find_idea_pdf(path)) {
+      file = *pdf;
+    } else if (stdfs::is_regular_file(path / "latex" / "template.tex", ec)) {
+      file = path / "latex" / "template.tex";
+      in.notes.push_back("no PDF in the idea directory; reviewing latex/template.tex");
+    } else {
+      return make_error(ErrorCode::kNotFound,
+                        fmt::format("{}: no paper found (expected a .pdf or latex/template.tex); run the writeup "
+                                    "stage first",
+                                    path.string()));
+    }
+    // Recorded results: run_*/final_info.json, in run order.
+    std::vector<stdfs::path> runs;
+    for (const auto& e : stdfs::directory_iterator(path, ec))
+      if (e.is_directory(ec) && str::starts_with(e.path().filename().string(), "run_") &&
+          stdfs::is_regular_file(e.path() / "final_info.json", ec))
+        runs.push_back(e.path());
+    std::sort(runs.begin(), runs.end());
+    for (const auto& r : runs)
+      in.results += fmt::format("{}/final_info.json:\n{}\n", r.filename().string(),
+                                str::trim(read_context_file(r / "final_info.json")));
+    if (runs.empty()) in.notes.push_back("no run_*/final_info.json in the idea directory");
+    for (const char* name : {"integrity.json", "integrity_report.json", "integrity.txt"}) {
+      if (stdfs::is_regular_file(path / name, ec)) {
+        in.integrity = std::string(str::trim(read_context_file(path / name)));
+        break;
+      }
+    }
+    if (in.integrity.empty()) in.notes.push_back("no integrity report in the idea directory");
+  }
+
+  in.source = file;
+  std::string ext = str::to_lower(file.extension().string());
+  if (ext == ".pdf") {
+    if (in.kind != InputKind::kIdeaDir) in.kind = InputKind::kPdf;
+    SCI_ASSIGN_OR_RETURN(in.text, extract_pdf_text(file, options.max_pages, options.pdf_backend, &in.pages_total,
+                                                    &in.pages_used));
+    if (in.pages_used < in.pages_total)
+      in.notes.push_back(fmt::format("reviewed the first {} of {} pages", in.pages_used, in.pages_total));
+  } else if (ext == ".tex" || ext == ".txt" || ext == ".md" || ext == ".text") {
+    if (in.kind != InputKind::kIdeaDir) in.kind = ext == ".tex" ? InputKind::kTex : InputKind::kText;
+    SCI_ASSIGN_OR_RETURN(in.text, fs::read_file(file));
+  } else {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("{}: unsupported paper type '{}' (use a .pdf, .tex, .txt or an idea directory)",
+                                  file.string(), ext));
+  }
+  if (str::trim(in.text).empty())
+    return make_error(ErrorCode::kInvalidArgument, fmt::format("{}: the paper is empty", file.string()));
+  if (options.max_chars > 0 && in.text.size() > options.max_chars) {
+    size_t cut = options.max_chars;
+    while (cut > 0 && (static_cast<unsigned char>(in.text[cut]) & 0xC0) == 0x80) --cut;  // UTF-8 boundary
+    in.notes.push_back(fmt::format("paper text cut from {} to {} bytes", in.text.size(), cut));
+    in.text.resize(cut);
+  }
+  return in;
+}
+
+std::vector<std::string> find_injection_attempts(std::string_view text) {
+  // Phrases that only make sense as instructions to a reviewer or a model. Matching
+  // is per line and case-insensitive; a hit is reported, never silently removed, so
+  // the reviewer can judge it.
+  static const std::regex kPatterns(
+      R"((ignore|disregard|forget|override)\s+(all\s+|any\s+|the\s+|your\s+)?(previous|prior|above|earlier|preceding|system)?\s*(instructions|prompts?|rules|guidelines)|)"
+      R"(\b(llm|language model|ai|automated|gpt|chatgpt|claude|machine)\s+reviewers?\b.{0,80}\b(must|should|shall|will|are instructed|give|rate|score|recommend|accept)|)"
+      R"(\b(reviewers?|you)\s+(must|should|shall|are instructed to)\s+(give|rate|score|assign|recommend|accept|output)|)"
+      R"(\b(give|assign|rate)\s+(this|the)\s+(paper|submission|work)\s+(a\s+)?(score|rating|overall)|)"
+      R"(\b(new|updated)\s+instructions?\s*:|)"
+      R"(\brecommend\s+(strong\s+)?accept(ance)?\s+(regardless|no matter))",
+      std::regex::icase);
+  std::vector<std::string> hits;
+  for (const auto& line : str::split_lines(text)) {
+    if (line.size() > 4000) continue;  // a runaway line is not a sentence; keeps regex cost bounded
+    if (std::regex_search(line, kPatterns)) hits.emplace_back(str::trim(line));
+  }
+  return hits;
+}
+
+std::string neutralize_markers(std::string_view text) {
+  std::string s(text);
+  // Break the tokens that open or close our fences or fake a reply section; the
+  // reviewer still sees the words, but they can no longer act as structure.
+  static const std::regex kMarkers(R"(<\s*(/?)\s*(paper|recorded-results|integrity-report|example-paper)([-\w]*)\s*>)",
+                                   std::regex::icase);
+  s = std::regex_replace(s, kMarkers, "[$1$2$3]");
+  s = str::replace_all(s, "REVIEW JSON", "REVIEW-JSON");
+  return s;
+}
+
+}  // namespace sci::review

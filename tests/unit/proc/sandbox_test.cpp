@@ -1,0 +1,235 @@
+// Sandbox policy logic with a fake runner: level choice, bwrap argv, environment
+// scrubbing, protected-file tamper detection and outcome mapping.
+#include <cstdlib>
+
+#include <gtest/gtest.h>
+
+#include "base/fs.h"
+#include "base/strings.h"
+#include "proc/sandbox.h"
+#include "support/exec_fake_process_runner.h"
+#include "support/test_paths.h"
+
+namespace sci::proc {
+namespace {
+
+using testing::fake_probe;
+using testing::FakeProcessRunner;
+
+bool contains_sequence(const std::vector<std::string>& v, const std::vector<std::string>& seq) {
+  for (size_t i = 0; i + seq.size() <= v.size(); ++i) {
+    bool all = true;
+    for (size_t j = 0; j < seq.size() && all; ++j) all = v[i + j] == seq[j];
+    if (all) return true;
+  }
+  return false;
+}
+
+SandboxPolicy policy_for(const std::filesystem::path& dir, SandboxLevel level = SandboxLevel::kStrict) {
+  SandboxPolicy p;
+  p.level = level;
+  p.workdir = dir;
+  p.timeout = std::chrono::seconds(5);
+  return p;
+}
+
+TEST(SandboxLevelTest, ParsesEveryLevelAndRejectsOthers) {
+  EXPECT_EQ(*parse_sandbox_request("auto"), SandboxRequest::kAuto);
+  EXPECT_EQ(*parse_sandbox_request("strict"), SandboxRequest::kStrict);
+  EXPECT_EQ(*parse_sandbox_request("degraded"), SandboxRequest::kDegraded);
+  EXPECT_EQ(*parse_sandbox_request("none"), SandboxRequest::kNone);
+  auto bad = parse_sandbox_request("loose");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(bad.error().message.find("auto, strict, degraded or none"), std::string::npos);
+}
+
+TEST(SandboxLevelTest, AutoPicksStrictWhenNamespacesWorkAndDegradedOtherwise) {
+  EXPECT_EQ(*choose_sandbox_level(SandboxRequest::kAuto, fake_probe(true), UnsafeNoSandbox::kNo), SandboxLevel::kStrict);
+  EXPECT_EQ(*choose_sandbox_level(SandboxRequest::kAuto, fake_probe(false), UnsafeNoSandbox::kNo),
+            SandboxLevel::kDegraded);
+}
+
+TEST(SandboxLevelTest, StrictWithoutNamespacesIsRefusedNamingTheFix) {
+  auto r = choose_sandbox_level(SandboxRequest::kStrict, fake_probe(false), UnsafeNoSandbox::kNo);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(r.error().message.find("unprivileged_userns_clone"), std::string::npos);
+  EXPECT_NE(r.error().message.find("--sandbox degraded"), std::string::npos);
+  SandboxProbe no_bwrap;
+  auto r2 = choose_sandbox_level(SandboxRequest::kStrict, no_bwrap, UnsafeNoSandbox::kNo);
+  ASSERT_FALSE(r2.ok());
+  EXPECT_NE(r2.error().message.find("apt-get install bubblewrap"), std::string::npos);
+}
+
+TEST(SandboxLevelTest, NoneNeedsTheUnsafeFlag) {
+  auto refused = choose_sandbox_level(SandboxRequest::kNone, fake_probe(true), UnsafeNoSandbox::kNo);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("--unsafe-no-sandbox"), std::string::npos);
+  EXPECT_EQ(*choose_sandbox_level(SandboxRequest::kNone, fake_probe(true), UnsafeNoSandbox::kYes), SandboxLevel::kNone);
+}
+
+TEST(SandboxEnvironmentTest, ApiKeysAndUnlistedVariablesNeverReachTheCommand) {
+  SandboxPolicy p = policy_for("/ideas/a");
+  p.gpus = {"1", "3"};
+  p.extra_env = {{"SEED", "7"}, {"HF_TOKEN", "hf_abcdefgh"}};
+  std::map<std::string, std::string> host = {{"PATH", "/usr/bin"},
+                                             {"OPENAI_API_KEY", "sk-secret-123456"},
+                                             {"ANTHROPIC_API_KEY", "sk-ant-654321"},
+                                             {"AWS_SECRET_ACCESS_KEY", "abcdefabcdef"},
+                                             {"HOME", "/root"},
+                                             {"SSH_AUTH_SOCK", "/tmp/agent"},
+                                             {"LANG", "C.UTF-8"}};
+  auto env = sandbox_environment(p, host);
+  EXPECT_EQ(env["PATH"], "/usr/bin");
+  EXPECT_EQ(env["LANG"], "C.UTF-8");
+  EXPECT_EQ(env["HOME"], "/ideas/a");
+  EXPECT_EQ(env["CUDA_VISIBLE_DEVICES"], "1,3");
+  EXPECT_EQ(env["SEED"], "7");
+  for (const char* gone : {"OPENAI_API_KEY", "ANTHROPIC_API_KEY", "AWS_SECRET_ACCESS_KEY", "SSH_AUTH_SOCK", "HF_TOKEN"})
+    EXPECT_EQ(env.count(gone), 0u) << gone;
+  for (const auto& [k, v] : env) EXPECT_EQ(v.find("secret"), std::string::npos) << k;
+}
+
+TEST(SandboxEnvironmentTest, NoGpusMeansCudaSeesNone) {
+  auto env = sandbox_environment(policy_for("/w"), {});
+  EXPECT_EQ(env.at("CUDA_VISIBLE_DEVICES"), "");
+  EXPECT_FALSE(env.at("PATH").empty());
+}
+
+TEST(BwrapArgumentsTest, NetworkOffByDefaultRootReadOnlyOnlyWorkdirWritable) {
+  auto dir = testing::fresh_temp_dir("bwrap_args");
+  auto other = dir.parent_path();
+  SandboxPolicy p = policy_for(dir);
+  p.hidden_paths = {other};
+  auto a = bwrap_arguments(p, "/usr/bin/bwrap", {"/dev/nvidia0"});
+  EXPECT_EQ(a.front(), "/usr/bin/bwrap");
+  EXPECT_EQ(a.back(), "--");
+  EXPECT_TRUE(contains_sequence(a, {"--unshare-all"}));
+  EXPECT_FALSE(contains_sequence(a, {"--share-net"}));
+  EXPECT_TRUE(contains_sequence(a, {"--die-with-parent"}));
+  EXPECT_TRUE(contains_sequence(a, {"--ro-bind", "/", "/"}));
+  EXPECT_TRUE(contains_sequence(a, {"--tmpfs", "/tmp"}));
+  EXPECT_TRUE(contains_sequence(a, {"--tmpfs", other.string()}));
+  EXPECT_TRUE(contains_sequence(a, {"--bind", dir.string(), dir.string()}));
+  EXPECT_TRUE(contains_sequence(a, {"--chdir", dir.string()}));
+  // GPUs pass through only when the run has some.
+  EXPECT_FALSE(contains_sequence(a, {"--dev-bind", "/dev/nvidia0", "/dev/nvidia0"}));
+  // The workdir bind comes after the hidden parent, or it would be hidden too.
+  auto pos = [&](const std::string& s) { return std::find(a.begin(), a.end(), s) - a.begin(); };
+  EXPECT_LT(pos(other.string()), pos("--bind"));
+}
+
+TEST(BwrapArgumentsTest, NetworkOnAndGpusAreOptIn) {
+  auto dir = testing::fresh_temp_dir("bwrap_args_net");
+  SandboxPolicy p = policy_for(dir);
+  p.network = NetworkAccess::kOn;
+  p.gpus = {"0"};
+  auto a = bwrap_arguments(p, "/usr/bin/bwrap", {"/dev/nvidia0", "/dev/nvidiactl"});
+  EXPECT_TRUE(contains_sequence(a, {"--unshare-all", "--share-net"}));
+  EXPECT_TRUE(contains_sequence(a, {"--dev-bind", "/dev/nvidia0", "/dev/nvidia0"}));
+  EXPECT_TRUE(contains_sequence(a, {"--dev-bind", "/dev/nvidiactl", "/dev/nvidiactl"}));
+}
+
+TEST(SandboxRunTest, StrictWrapsTheCommandInBwrapWithTheRules) {
+  auto dir = testing::fresh_temp_dir("sandbox_fake_strict");
+  FakeProcessRunner runner;
+  runner.push_outcome(ExitKind::kCompleted, 0);
+  Sandbox sandbox(runner, fake_probe(true));
+  SandboxPolicy p = policy_for(dir);
+  p.limits.max_processes = 64;
+  p.disk_quota_bytes = 10 << 20;
+  auto r = sandbox.run(p, {"python3", "experiment.py"}, dir / "o.txt", dir / "e.txt");
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  ASSERT_EQ(runner.specs().size(), 1u);
+  const auto& spec = runner.specs()[0];
+  EXPECT_EQ(spec.argv.front(), "/usr/bin/bwrap");
+  EXPECT_EQ(spec.argv[spec.argv.size() - 2], "python3");
+  EXPECT_EQ(spec.argv.back(), "experiment.py");
+  EXPECT_EQ(spec.timeout, std::chrono::seconds(5));
+  EXPECT_EQ(spec.quota.dir, dir);
+  EXPECT_EQ(spec.quota.max_bytes, 10u << 20);
+  EXPECT_GE(spec.limits.max_processes, 64u);
+  EXPECT_GT(spec.limits.file_size_bytes, 0u);  // one file cannot overshoot the quota
+  EXPECT_EQ(r->level, SandboxLevel::kStrict);
+  EXPECT_TRUE(r->warnings.empty());
+}
+
+TEST(SandboxRunTest, DegradedRunsTheCommandDirectlyAndWarnsLoudly) {
+  auto dir = testing::fresh_temp_dir("sandbox_fake_degraded");
+  FakeProcessRunner runner;
+  runner.push_outcome(ExitKind::kCompleted, 0);
+  Sandbox sandbox(runner, fake_probe(false));
+  auto r = sandbox.run(policy_for(dir, SandboxLevel::kDegraded), {"python3", "x.py"}, {}, {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(runner.specs()[0].argv, (std::vector<std::string>{"python3", "x.py"}));
+  ASSERT_EQ(r->warnings.size(), 1u);
+  EXPECT_NE(r->warnings[0].find("no network or filesystem isolation"), std::string::npos);
+}
+
+TEST(SandboxRunTest, StrictIsRefusedWhenTheProbeFoundNoNamespaces) {
+  auto dir = testing::fresh_temp_dir("sandbox_fake_refuse");
+  FakeProcessRunner runner;
+  Sandbox sandbox(runner, fake_probe(false));
+  auto r = sandbox.run(policy_for(dir), {"true"}, {}, {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
+  EXPECT_TRUE(runner.specs().empty());
+}
+
+TEST(SandboxRunTest, ChangedOrDeletedProtectedFilesAreReportedAsTampering) {
+  auto dir = testing::fresh_temp_dir("sandbox_fake_tamper");
+  ASSERT_TRUE(fs::write_file_atomic(dir / "data.csv", "a,b\n1,2\n").ok());
+  ASSERT_TRUE(fs::write_file_atomic(dir / "harness.py", "print(1)\n").ok());
+  ASSERT_TRUE(fs::write_file_atomic(dir / "untouched.txt", "same\n").ok());
+  FakeProcessRunner runner;
+  runner.push({ProcessOutcome{}, [&](const ProcessSpec&) {
+                 (void)fs::write_file_atomic(dir / "data.csv", "a,b\n1,999\n");
+                 std::filesystem::remove(dir / "harness.py");
+               }});
+  Sandbox sandbox(runner, fake_probe(true));
+  SandboxPolicy p = policy_for(dir);
+  p.protected_files = {"data.csv", "harness.py", "untouched.txt"};
+  auto r = sandbox.run(p, {"true"}, {}, {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->tampered());
+  EXPECT_EQ(r->tampered_files, (std::vector<std::string>{"data.csv", "harness.py"}));
+}
+
+TEST(SandboxRunTest, FileSizeSignalUnderAQuotaCountsAsQuotaExceeded) {
+  auto dir = testing::fresh_temp_dir("sandbox_fake_xfsz");
+  FakeProcessRunner runner;
+  runner.push_outcome(ExitKind::kKilled, 128 + SIGXFSZ, "", SIGXFSZ);
+  Sandbox sandbox(runner, fake_probe(true));
+  SandboxPolicy p = policy_for(dir);
+  p.disk_quota_bytes = 1 << 20;
+  auto r = sandbox.run(p, {"true"}, {}, {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->process.kind, ExitKind::kQuotaExceeded);
+}
+
+TEST(SandboxRunTest, RelativeOrMissingWorkdirIsABadPolicy) {
+  FakeProcessRunner runner;
+  Sandbox sandbox(runner, fake_probe(true));
+  auto r = sandbox.run(policy_for("relative/dir"), {"true"}, {}, {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(runner.specs().empty());
+}
+
+TEST(OutcomeTextTest, DescribesEveryKindInOneLine) {
+  ProcessOutcome o;
+  o.exit_code = 3;
+  EXPECT_EQ(describe_outcome(o), "exit code 3");
+  o.kind = ExitKind::kKilled;
+  o.signal = 9;
+  EXPECT_EQ(describe_outcome(o), "killed by signal 9 (SIGKILL)");
+  o.kind = ExitKind::kTimedOut;
+  o.wall_s = 2.04;
+  EXPECT_EQ(describe_outcome(o), "timed out after 2.0 s");
+  EXPECT_STREQ(exit_kind_name(ExitKind::kOutputLimitExceeded), "output_limit_exceeded");
+  EXPECT_STREQ(exit_kind_name(ExitKind::kQuotaExceeded), "quota_exceeded");
+}
+
+}  // namespace
+}  // namespace sci::proc
