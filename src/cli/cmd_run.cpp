@@ -54,6 +54,9 @@ pipeline::BatchOptions batch_options(const pipeline::RunRequest& r, const config
   o.improve = r.improve ? pipeline::ImprovePolicy::kOn : pipeline::ImprovePolicy::kOff;
   if (!r.stop_after.empty()) o.stop_after = pipeline::parse_stage(r.stop_after);
   if (!r.from_stage.empty()) o.from_stage = pipeline::parse_stage(r.from_stage);
+  if (!r.pause_at.empty()) {
+    if (auto stage = pipeline::pause_checkpoint_stage(r.pause_at); stage.ok()) o.pause_before = *stage;
+  }
   o.max_wall_h = config.get_double("budget.max_wall_h");
   return o;
 }

@@ -36,12 +36,9 @@ Result<std::unique_ptr<LoopbackServer>> LoopbackServer::start(Handler handler, c
   auto route = [raw](const httplib::Request& req, httplib::Response& res) {
     HttpRequest request;
     request.method = req.method;
-    request.url = req.path;
-    if (!req.params.empty()) {
-      std::string q;
-      for (const auto& [k, v] : req.params) q += (q.empty() ? "?" : "&") + k + "=" + v;
-      request.url += q;
-    }
+    // The request target as sent, percent-decoded for readable assertions (params would
+    // also hold a form-encoded body's fields).
+    request.url = req.target.empty() ? req.path : httplib::detail::decode_url(req.target, false);
     for (const auto& [k, v] : req.headers) request.headers.emplace_back(k, v);
     request.body = req.body;
     HttpResponse response;

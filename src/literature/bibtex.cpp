@@ -368,7 +368,9 @@ std::string make_bibtex_key(const Paper& paper) {
                                               "are", "towards", "toward", "via", "from", "by", "at"};
   std::string word;
   for (const auto& w : str::split(paper.title, ' ')) {
-    std::string l = ascii_letters_lower(w);
+    std::string l;
+    for (unsigned char c : w)
+      if (std::isalnum(c)) l.push_back(static_cast<char>(std::tolower(c)));
     if (!l.empty() && !kStop.count(l)) {
       word = l;
       break;

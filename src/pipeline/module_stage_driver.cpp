@@ -20,6 +20,7 @@
 #include "experiment/stages.h"
 #include "http/transport.h"
 #include "ideas/ideas.h"
+#include "latex/build.h"
 #include "literature/engines.h"
 #include "literature/local_library.h"
 #include "llm/factory.h"
@@ -365,7 +366,35 @@ class ModuleStageDriver final : public ModuleDriver {
     return r;
   }
 
+  // After a --pause-at draft the user may have edited latex/template.tex: the PDF is
+  // rebuilt when the source is newer, so the review reads what the user approved.
+  Status rebuild_edited_draft(const IdeaState& state) {
+    if (request_.no_pdf || state.paper.empty() || std::filesystem::path(state.paper).extension() != ".pdf")
+      return ok_status();
+    std::error_code ec;
+    auto tex = state.dir / "latex" / "template.tex";
+    auto pdf = state.dir / state.paper;
+    if (!std::filesystem::exists(pdf, ec) || !std::filesystem::exists(tex, ec) ||
+        std::filesystem::last_write_time(tex, ec) <= std::filesystem::last_write_time(pdf, ec))
+      return ok_status();
+    events_.emit({EventKind::kProgress, "", state.name, "review", "latex/template.tex was edited: rebuilding the PDF", 0});
+    latex::BuildOptions options;
+    options.dir = state.dir / "latex";
+    options.timeout_s = static_cast<int>(config_.get_int("writeup.latex_timeout_s"));
+    options.attempts_dir = state.dir / "latex" / "attempts";
+    SCI_ASSIGN_OR_RETURN(latex::BuildResult built, latex::build_paper(options));
+    if (!built.success)
+      return make_error(ErrorCode::kInvalidArgument,
+                        fmt::format("the edited latex/template.tex of {} does not compile (see {}): fix it, then "
+                                    "`scientist resume`",
+                                    state.name, built.attempt_dir.string()));
+    std::filesystem::copy_file(built.pdf, pdf, std::filesystem::copy_options::overwrite_existing, ec);
+    if (ec) return make_error(ErrorCode::kIo, fmt::format("copying {} to {}: {}", built.pdf.string(), pdf.string(), ec.message()));
+    return ok_status();
+  }
+
   Result<StageResult> run_review_stage(const IdeaState& state) {
+    SCI_TRY(rebuild_edited_draft(state));
     review::PaperOptions paper_options;
     std::filesystem::path paper = state.paper.empty() ? state.dir : state.dir / state.paper;
     SCI_ASSIGN_OR_RETURN(review::PaperInput input, review::load_paper(paper, paper_options));

@@ -106,11 +106,23 @@ Stage Orchestrator::next_after(Stage s) const {
 Status Orchestrator::run_idea(IdeaState& state, const std::atomic<bool>& cancel, std::atomic<bool>& stop_all,
                               std::string& stop_reason) {
   log::ScopedContext ctx("idea", state.name);
-  auto batch_start = std::chrono::steady_clock::now();
-  (void)batch_start;
   while (!is_terminal(state.next)) {
     if (cancel || stop_all) return ok_status();
     Stage stage = state.next;
+    if (options_.pause_before && *options_.pause_before == stage) {
+      events_.emit({EventKind::kProgress, "", state.name, stage_name(stage),
+                    fmt::format("paused before {}: check the files in {}, then `scientist resume`", stage_name(stage),
+                                state.dir.string()),
+                    state.cost_usd});
+      return ok_status();
+    }
+    if (options_.max_wall_h > 0 &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - batch_start_).count() >
+            options_.max_wall_h * 3600) {
+      stop_reason = fmt::format("the wall-clock limit of {} h was reached (--max-wall-h)", options_.max_wall_h);
+      stop_all = true;
+      return ok_status();
+    }
     StageRecord rec;
     rec.stage = stage;
     rec.started_at = time::now_iso8601();
@@ -165,8 +177,17 @@ Status Orchestrator::run_idea(IdeaState& state, const std::atomic<bool>& cancel,
   return ok_status();
 }
 
+Result<Stage> pause_checkpoint_stage(const std::string& checkpoint) {
+  if (checkpoint == "idea") return Stage::kExperiment;
+  if (checkpoint == "plan") return Stage::kWriteup;
+  if (checkpoint == "draft") return Stage::kReview;
+  return make_error(ErrorCode::kInvalidArgument,
+                    fmt::format("--pause-at '{}': use idea, plan or draft", checkpoint));
+}
+
 Result<BatchSummary> Orchestrator::run(const std::atomic<bool>& cancel) {
   auto t0 = std::chrono::steady_clock::now();
+  batch_start_ = t0;
   std::error_code ec;
   std::filesystem::create_directories(options_.results_dir, ec);
   if (ec)
@@ -297,7 +318,7 @@ Result<BatchSummary> Orchestrator::run(const std::atomic<bool>& cancel) {
   }
   if (cancel) return finish(BatchStatus::kInterrupted, "interrupted; run `scientist resume` to continue");
   if (stop_all) {
-    bool budget = stop_reason.find("budget") != std::string::npos;
+    bool budget = stop_reason.find("budget") != std::string::npos || stop_reason.find("--max-wall-h") != std::string::npos;
     return finish(budget ? BatchStatus::kBudgetStopped : BatchStatus::kInterrupted,
                   fmt::format("stopped: {}; resume to continue", stop_reason));
   }

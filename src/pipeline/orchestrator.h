@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -26,8 +27,14 @@ struct BatchOptions {
   ImprovePolicy improve = ImprovePolicy::kOff;
   std::optional<Stage> stop_after;  // end cleanly after this stage (resumable)
   std::optional<Stage> from_stage;  // restart every selected idea from this stage
-  double max_wall_h = 0;            // 0 = none
+  std::optional<Stage> pause_before;  // --pause-at: stop before this stage for a human check
+  double max_wall_h = 0;            // 0 = none: past it, ideas stop cleanly at the next stage
 };
+
+// --pause-at checkpoints: "idea" pauses before the experiment (edit idea.json),
+// "plan" before the writeup (edit notes.txt, the plan the paper follows), "draft"
+// before the review (edit latex/template.tex; the review rebuilds the PDF).
+Result<Stage> pause_checkpoint_stage(const std::string& checkpoint);
 
 struct IdeaSummary {
   std::string name;
@@ -76,6 +83,7 @@ class Orchestrator {
   StageDriver& driver_;
   EventSink& events_;
   BatchOptions options_;
+  std::chrono::steady_clock::time_point batch_start_;
 };
 
 // Reads summary.json / state.json files under a results dir for `scientist status`.

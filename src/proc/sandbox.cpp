@@ -4,6 +4,8 @@
 #include "proc/sandbox.h"
 
 #include <signal.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -48,27 +50,61 @@ constexpr uid_t kDefaultUidBase = 61000;
 constexpr int kUidPoolSize = 64;
 
 // Uids handed to concurrent runs: each run owns its uid, so sweeping it after the
-// run cannot touch another run's processes.
+// run cannot touch another run's processes. Ownership holds across processes (two
+// scientist runs, or tests, side by side): a uid is taken with an exclusive flock on
+// <lock dir>/uid-<N>.lock, which the kernel releases when its holder exits, however it
+// dies. Only a uid whose lock we hold may be swept of leftovers.
 class UidPool {
  public:
   std::optional<uid_t> acquire(uid_t base) {
     std::lock_guard<std::mutex> lock(mu_);
-    for (int i = 0; i < kUidPoolSize; ++i) {
-      if (!used_[i]) {
-        used_[i] = true;
-        return base + static_cast<uid_t>(i);
-      }
+    // Start at a rotating offset so that a uid just swept (whose killed processes may
+    // still count against RLIMIT_NPROC until reaped) is the last to be reused.
+    int start = static_cast<int>((static_cast<unsigned>(::getpid()) * 7u + next_++) % kUidPoolSize);
+    for (int k = 0; k < kUidPoolSize; ++k) {
+      int i = (start + k) % kUidPoolSize;
+      if (fds_[i] >= 0) continue;
+      uid_t uid = base + static_cast<uid_t>(i);
+      int fd = lock_uid(uid);
+      if (fd < 0) continue;  // another process holds it
+      fds_[i] = fd;
+      return uid;
     }
     return std::nullopt;
   }
   void release(uid_t base, uid_t uid) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (uid >= base && uid < base + kUidPoolSize) used_[uid - base] = false;
+    if (uid < base || uid >= base + kUidPoolSize) return;
+    int i = static_cast<int>(uid - base);
+    if (fds_[i] >= 0) ::close(fds_[i]);  // closing drops the flock
+    fds_[i] = -1;
   }
 
  private:
+  static int lock_uid(uid_t uid) {
+    std::string dir = fmt::format("/tmp/scientist-uids-{}", ::geteuid());
+    ::mkdir(dir.c_str(), 0700);
+    struct stat st {};
+    // Refuse a directory someone else planted (it must be ours and private).
+    if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid()) return -1;
+    std::string path = fmt::format("{}/uid-{}.lock", dir, uid);
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return -1;
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd);
+      return -1;
+    }
+    return fd;
+  }
+
   std::mutex mu_;
-  std::array<bool, kUidPoolSize> used_{};
+  unsigned next_ = 0;
+  std::array<int, kUidPoolSize> fds_ = filled(-1);
+  static std::array<int, kUidPoolSize> filled(int v) {
+    std::array<int, kUidPoolSize> a{};
+    a.fill(v);
+    return a;
+  }
 };
 
 UidPool& uid_pool() {
@@ -92,10 +128,15 @@ SandboxProbe run_probe() {
   spec.env = {{"PATH", "/usr/bin:/bin"}};
   spec.timeout = std::chrono::seconds(20);
   spec.kill_grace = std::chrono::milliseconds(500);
-  // Probe exactly as runs will execute: as root, under the last uid of the pool.
-  if (probe.host_root) spec.run_as = RunAs{kDefaultUidBase + kUidPoolSize - 1, kDefaultUidBase + kUidPoolSize - 1};
+  // Probe exactly as runs will execute: as root, under a uid of the pool held for the probe.
+  std::optional<uid_t> probe_uid;
+  if (probe.host_root) {
+    probe_uid = uid_pool().acquire(kDefaultUidBase);
+    if (probe_uid) spec.run_as = RunAs{*probe_uid, *probe_uid};
+  }
   PosixProcessRunner runner;
   auto outcome = runner.run(spec);
+  if (probe_uid) uid_pool().release(kDefaultUidBase, *probe_uid);
   if (!outcome.ok()) {
     probe.detail = outcome.error().to_string();
   } else if (!outcome->ok()) {

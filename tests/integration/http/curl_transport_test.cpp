@@ -4,6 +4,11 @@
 #include <atomic>
 #include <thread>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -35,10 +40,18 @@ HttpRequest get_request(std::string url) {
   return req;
 }
 
+// A port the kernel just handed out and that nobody listens on: bound, read, closed.
 int free_port_nobody_listens_on() {
-  httplib::Server s;
-  int port = s.bind_to_any_port("127.0.0.1");
-  return port;  // s goes out of scope: the socket is closed
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
 }
 
 TEST(CurlTransportTest, PostSendsBodyAndHeadersAndReturnsStatusHeadersBody) {

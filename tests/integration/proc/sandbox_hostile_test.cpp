@@ -62,7 +62,7 @@ class SandboxHostileTest : public ::testing::TestWithParam<SandboxLevel> {
 TEST_P(SandboxHostileTest, ForkBombIsContainedAndLeavesNothingBehind) {
   auto p = policy();
   p.timeout = std::chrono::seconds(8);
-  const std::string marker = "sci_forkbomb_7731";
+  const std::string marker = "sci_forkbomb_" + std::to_string(::getpid());  // unique per test process
   auto r = run(p, "b() { b | b & }; b; sleep 1; echo " + marker);
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   EXPECT_LT(r->process.wall_s, 30.0);
@@ -84,7 +84,7 @@ TEST_P(SandboxHostileTest, TimeoutHoldsAndAnEscapedSigtermIgnoringGrandchildIsKi
   if (!strict() && !uid_dropped()) GTEST_SKIP() << "degraded without root cannot find processes that left the group";
   auto p = policy();
   p.timeout = std::chrono::seconds(2);
-  const std::string marker = "4242031";
+  const std::string marker = std::to_string(4000000 + ::getpid());  // unique: the variants run in parallel
   // setsid: the grandchild leaves our process group; only the pid namespace or the uid sweep finds it.
   auto r = run(p, "setsid sh -c 'trap \"\" TERM; exec sleep " + marker + "' & sleep 100000");
   ASSERT_TRUE(r.ok()) << r.error().to_string();
