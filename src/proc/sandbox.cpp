@@ -268,7 +268,9 @@ std::vector<std::string> bwrap_arguments(const SandboxPolicy& policy, const fsys
       a.push_back(home);
     }
   }
-  for (const auto& p : policy.hidden_paths) {
+  for (const auto& hidden : policy.hidden_paths) {
+    // bwrap needs absolute mount points; a relative path would be taken from "/".
+    const fsys::path p = fsys::absolute(hidden, ec);
     if (fsys::is_directory(p, ec)) {
       a.insert(a.end(), {"--tmpfs", p.string()});
     } else if (fsys::exists(p, ec)) {
