@@ -28,6 +28,7 @@ const std::vector<Command>& commands() {
       {"template new", "scaffold a new template from the fast numpy one", cmd_template_new},
       {"template list", "list the shipped templates with check and baseline status", cmd_template_list},
       {"edit apply", "apply one model message (SEARCH/REPLACE blocks) to files and report each block", cmd_edit_apply},
+      {"llm serve-cassette", "serve a cassette as an OpenAI/Anthropic-compatible server on 127.0.0.1 (offline end-to-end runs)", cmd_llm_serve_cassette},
       {"sandbox run", "run any command under the experiment sandbox (limits, timeout, no network) and print the outcome", cmd_sandbox_run},
   };
   return kCommands;

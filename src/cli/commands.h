@@ -15,6 +15,7 @@ int cmd_status(Context& ctx, std::vector<std::string> args);
 int cmd_latex_build(Context& ctx, std::vector<std::string> args);
 int cmd_paper_check(Context& ctx, std::vector<std::string> args);
 int cmd_run(Context& ctx, std::vector<std::string> args);
+int cmd_llm_serve_cassette(Context& ctx, std::vector<std::string> args);
 int cmd_resume(Context& ctx, std::vector<std::string> args);
 int cmd_template_check(Context& ctx, std::vector<std::string> args);
 int cmd_template_baseline(Context& ctx, std::vector<std::string> args);
