@@ -183,6 +183,8 @@ ExperimentResult Loop::run() {
   RunRecord current;
   current.index = run;
   std::string last_hash = experiment_code_hash(in_.idea_dir);
+  bool execute_pending = opt_.execute_first;
+  if (execute_pending) last_hash.clear();
 
   auto prompt = render("plan", {{"title", in_.idea.title},
                                 {"experiment", in_.idea.experiment},
@@ -206,11 +208,12 @@ ExperimentResult Loop::run() {
       if (!current.attempts.empty()) close_run(RunOutcome::kStopped);
       break;
     }
-    if (!send(*prompt)) {
+    if (execute_pending) {
+      execute_pending = false;  // the interrupted run's code is on disk: run it first
+    } else if (!send(*prompt)) {
       if (!current.attempts.empty()) close_run(RunOutcome::kStopped);
       break;
-    }
-    if (last_turn_.reply.find("ALL_COMPLETED") != std::string::npos) {
+    } else if (last_turn_.reply.find("ALL_COMPLETED") != std::string::npos) {
       if (result_.successful_runs == 0 && !result_.early_completion_refused) {
         result_.early_completion_refused = true;
         log::info("experiment: ALL_COMPLETED before any successful run; refused once");

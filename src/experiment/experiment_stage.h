@@ -27,6 +27,9 @@ struct ExperimentOptions {
   int run_timeout_s = 0;       // experiment.run_timeout_s; 0 = the manifest's
   size_t stderr_tail_chars = 1500;  // experiment.stderr_tail_chars
   int first_run = 1;           // resume: runs 1..first_run-1 already succeeded
+  // Resume after a crash mid-run: experiment.py holds the interrupted run's code (its
+  // reply was already paid for), so run `first_run` executes before the model is asked.
+  bool execute_first = false;
   std::vector<std::string> gpus;
   const std::atomic<bool>* cancel = nullptr;
   EventCallback on_event;      // progress events (turns, runs); may be empty

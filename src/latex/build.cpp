@@ -57,7 +57,15 @@ Status snapshot_sources(const stdfs::path& dir, const stdfs::path& dest) {
   std::error_code ec;
   stdfs::create_directories(dest, ec);
   if (ec) return make_error(ErrorCode::kIo, fmt::format("cannot create {}: {}", dest.string(), ec.message()));
-  for (const auto& e : stdfs::recursive_directory_iterator(dir, ec)) {
+  // Earlier attempts (and `dest` itself, which usually lies inside `dir`) are not sources.
+  const stdfs::path attempts = dest.parent_path();
+  for (auto it = stdfs::recursive_directory_iterator(dir, ec); it != stdfs::recursive_directory_iterator();
+       it.increment(ec)) {
+    const auto& e = *it;
+    if (e.is_directory() && (e.path() == attempts || e.path() == dest || e.path().filename() == "attempts")) {
+      it.disable_recursion_pending();
+      continue;
+    }
     if (!e.is_regular_file()) continue;
     auto ext = e.path().extension().string();
     if (ext != ".tex" && ext != ".bib" && ext != ".bst" && ext != ".sty" && ext != ".cls") continue;

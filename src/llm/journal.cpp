@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "base/fs.h"
@@ -70,6 +72,14 @@ Status CallJournal::append(const ChatRequest& request, const ChatResponse& respo
 size_t CallJournal::replayed() const {
   std::lock_guard lock(mu_);
   return replayed_;
+}
+
+int CallJournal::last_turn(const std::string& idea, const std::string& stage, const std::string& role) const {
+  std::lock_guard lock(mu_);
+  int last = 0;
+  for (const auto& e : entries_)
+    if (e.tag.idea == idea && e.tag.stage == stage && e.tag.role == role) last = std::max(last, e.tag.turn);
+  return last;
 }
 
 Result<ChatResponse> JournalClient::chat(const ChatRequest& request) {

@@ -27,6 +27,9 @@ class CallJournal {
   // Appends a finished call (fsync'd line). kIo names the journal.
   Status append(const ChatRequest& request, const ChatResponse& response);
   size_t replayed() const;
+  // The highest turn journalled for (idea, stage, role); 0 when none. A stage resumed
+  // mid-way numbers its next turns after it.
+  int last_turn(const std::string& idea, const std::string& stage, const std::string& role) const;
 
  private:
   std::filesystem::path path_;

@@ -249,11 +249,11 @@ class ModuleStageDriver final : public ModuleDriver {
   }
 
   Result<coder::Coder> make_coder(const IdeaState& state, const char* role, const std::string& stage,
-                                  std::vector<std::string> files) {
+                                  std::vector<std::string> files, int base_turn = 0) {
     coder::CoderOptions options;
     options.temperature = config_.get_double("llm.temperature");
     options.max_output_tokens = static_cast<int>(config_.get_int("llm.max_output_tokens"));
-    options.tag = llm::CallTag{state.name, stage, role, 0};
+    options.tag = llm::CallTag{state.name, stage, role, base_turn};
     return coder::Coder::create(*clients_[role], state.dir, std::move(files), options);
   }
 
@@ -266,22 +266,40 @@ class ModuleStageDriver final : public ModuleDriver {
   // A stage always starts from the files its first call saw: the experiment stage from
   // the code of the last successful run (run_N.py) or the template's, the plot stage
   // from the template's plot.py, the writeup from the template's paper. A stage cut
-  // off by a crash therefore replays its journalled replies onto the same files.
-  Status restore_stage_files(Stage stage, const IdeaState& state) {
+  // off by a crash therefore replays its journalled replies onto the same files. The
+  // one exception: a run cut off mid-way (run_N.py written, run_N/final_info.json not)
+  // keeps its code, which is executed again without asking the model (returns true).
+  Result<bool> restore_stage_files(Stage stage, const IdeaState& state) {
     std::filesystem::path file, source;
+    bool pending_run = false;
+    std::error_code ec;
     if (stage == Stage::kExperiment) {
       file = state.dir / "experiment.py";
       int done = experiment::completed_runs_on_disk(state.dir);
-      source = done > 0 ? state.dir / fmt::format("run_{}.py", done) : request_.template_dir / "experiment.py";
+      auto pending = state.dir / fmt::format("run_{}.py", done + 1);
+      pending_run = done < config_.get_int("experiment.max_runs") && std::filesystem::exists(pending, ec);
+      source = pending_run ? pending
+               : done > 0  ? state.dir / fmt::format("run_{}.py", done)
+                           : request_.template_dir / "experiment.py";
     } else if (stage == Stage::kPlot) {
       file = state.dir / "plot.py";
       source = request_.template_dir / "plot.py";
     } else if (stage == Stage::kWriteup) {
-      file = state.dir / "latex" / "template.tex";
-      source = request_.template_dir / "latex" / "template.tex";
+      // The paper and its bibliography (citations added by an interrupted writeup).
+      for (const auto& e : std::filesystem::directory_iterator(request_.template_dir / "latex", ec)) {
+        if (!e.is_regular_file()) continue;
+        SCI_TRY(restore_file(state, state.dir / "latex" / e.path().filename(), e.path()));
+      }
+      return false;
     } else {
-      return ok_status();
+      return false;
     }
+    SCI_TRY(restore_file(state, file, source));
+    return pending_run;
+  }
+
+  // Makes `file` a copy of `source` (when the source exists and they differ).
+  Status restore_file(const IdeaState& state, const std::filesystem::path& file, const std::filesystem::path& source) {
     std::error_code ec;
     if (!std::filesystem::exists(source, ec)) return ok_status();
     SCI_ASSIGN_OR_RETURN(std::string want, fs::read_file(source));
@@ -292,9 +310,13 @@ class ModuleStageDriver final : public ModuleDriver {
   }
 
   Result<StageResult> run_experiment_stage(Stage stage, const IdeaState& state, const std::atomic<bool>& cancel) {
-    SCI_TRY(restore_stage_files(stage, state));
-    SCI_ASSIGN_OR_RETURN(coder::Coder coder, make_coder(state, "coder", stage_name(stage), {"experiment.py"}));
-    experiment::CoderAgent agent(coder, llm::CallTag{state.name, stage_name(stage), "coder", 0});
+    SCI_ASSIGN_OR_RETURN(bool pending_run, restore_stage_files(stage, state));
+    // Turns continue after those already journalled, so a resumed experiment asks for
+    // the next turn rather than the first one again.
+    int base_turn = stage == Stage::kExperiment ? journal_->last_turn(state.name, stage_name(stage), "coder") : 0;
+    SCI_ASSIGN_OR_RETURN(coder::Coder coder,
+                         make_coder(state, "coder", stage_name(stage), {"experiment.py"}, base_turn));
+    experiment::CoderAgent agent(coder, llm::CallTag{state.name, stage_name(stage), "coder", base_turn});
     agent.set_stage(stage_name(stage));
     experiment::StageContext ctx;
     ctx.idea_dir = state.dir;
@@ -303,6 +325,7 @@ class ModuleStageDriver final : public ModuleDriver {
     ctx.executor = executor_.get();
     ctx.script_runner = script_runner_.get();
     ctx.settings = experiment::settings_from_config(config_);
+    ctx.settings.experiment.execute_first = pending_run;
     ctx.on_event = stage_events(state);
     ctx.cancel = &cancel;
     Result<experiment::StageOutcome> outcome = stage == Stage::kExperiment ? experiment::run_experiment_stage(ctx)

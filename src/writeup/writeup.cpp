@@ -140,13 +140,15 @@ std::string prepare_tex(std::string tex, LiteratureMode literature) {
   return tex;
 }
 
-std::vector<std::string> figure_files(const stdfs::path& idea_dir) {
+// Figures the runs produced (not the paper itself, <idea>.pdf, from an earlier writeup).
+std::vector<std::string> figure_files(const stdfs::path& idea_dir, const std::string& paper_pdf) {
   std::vector<std::string> out;
   std::error_code ec;
   for (const auto& e : stdfs::directory_iterator(idea_dir, ec)) {
     auto ext = str::to_lower(e.path().extension().string());
-    if (e.is_regular_file() && (ext == ".png" || ext == ".pdf" || ext == ".jpg" || ext == ".jpeg"))
-      out.push_back(e.path().filename().string());
+    std::string name = e.path().filename().string();
+    if (name == paper_pdf) continue;
+    if (e.is_regular_file() && (ext == ".png" || ext == ".pdf" || ext == ".jpg" || ext == ".jpeg")) out.push_back(name);
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -575,7 +577,7 @@ Result<WriteupOutcome> Writer::run() {
 
   auto notes = fs::read_file(ctx_.idea_dir / "notes.txt");
   notes_ = notes.ok() ? *notes : "";
-  auto figs = figure_files(ctx_.idea_dir);
+  auto figs = figure_files(ctx_.idea_dir, idea_name_ + ".pdf");
   figures_ = figs.empty() ? "(none)" : "- " + str::join(figs, "\n- ");
   SCI_TRY(ctx_.editor->set_chat_files({kTexRel}));
 

@@ -102,8 +102,26 @@ std::map<std::string, stdfs::path> idea_dirs(const stdfs::path& batch) {
   return out;
 }
 
+namespace {
+// Stages an idea has finished, from the history in its state.json.
+std::set<std::string> finished_stages(const stdfs::path& idea_dir) {
+  std::set<std::string> out;
+  auto state = nlohmann::json::parse(fs::read_file(idea_dir / "state.json").value_or("{}"), nullptr, false);
+  if (state.is_object() && state.contains("history") && state["history"].is_array())
+    for (const auto& h : state["history"]) out.insert(h.value("stage", ""));
+  return out;
+}
+}  // namespace
+
 std::map<std::string, std::string> finished_artifacts(const stdfs::path& batch) {
   std::map<std::string, std::string> out;
+  std::map<stdfs::path, std::set<std::string>> stages;
+  for (const auto& [name, dir] : idea_dirs(batch)) stages[dir] = finished_stages(dir);
+  auto finished = [&](const stdfs::path& file, const char* stage) {
+    for (const auto& [dir, done] : stages)
+      if (str::starts_with(file.string(), dir.string() + "/")) return done.count(stage) > 0;
+    return false;
+  };
   std::error_code ec;
   for (auto it = stdfs::recursive_directory_iterator(batch, ec); it != stdfs::recursive_directory_iterator(); ++it) {
     if (!it->is_regular_file()) continue;
@@ -112,10 +130,16 @@ std::map<std::string, std::string> finished_artifacts(const stdfs::path& batch) 
     std::string parent = it->path().parent_path().filename().string();
     if (rel.string().find("attempts") != std::string::npos || rel.string().find("run_0") != std::string::npos) continue;
     bool run_result = str::starts_with(parent, "run_") && name == "final_info.json";
-    bool snapshot = str::starts_with(name, "run_") && str::ends_with(name, ".py");
+    // A run's code snapshot is finished once the run is (a crash mid-run leaves one behind).
+    bool snapshot = str::starts_with(name, "run_") && str::ends_with(name, ".py") &&
+                    stdfs::exists(it->path().parent_path() / it->path().stem() / "final_info.json");
     bool figure = str::ends_with(name, ".png") && parent != "latex";
     bool paper = str::ends_with(name, ".pdf") && parent != "latex";
-    if (run_result || snapshot || figure || paper || name == "review.json")
+    // Figures, papers and reviews count once their stage has finished.
+    figure = figure && finished(it->path(), "plot");
+    paper = paper && finished(it->path(), "writeup");
+    bool review = name == "review.json" && finished(it->path(), "review");
+    if (run_result || snapshot || figure || paper || review)
       out[rel.string()] = fs::sha256_file(it->path()).value_or("?");
   }
   return out;
