@@ -52,6 +52,7 @@ pipeline::BatchOptions batch_options(const pipeline::RunRequest& r, const config
   o.parallel = static_cast<int>(std::max<std::int64_t>(1, config.get_int("exec.parallel")));
   o.unknown = r.run_unknown ? pipeline::UnknownPolicy::kRun : pipeline::UnknownPolicy::kSkip;
   o.improve = r.improve ? pipeline::ImprovePolicy::kOn : pipeline::ImprovePolicy::kOff;
+  o.open_ended = r.open_ended;
   if (!r.stop_after.empty()) o.stop_after = pipeline::parse_stage(r.stop_after);
   if (!r.from_stage.empty()) o.from_stage = pipeline::parse_stage(r.from_stage);
   if (!r.pause_at.empty()) {

@@ -30,6 +30,7 @@ Json to_json(const Idea& i) {
   if (i.novelty_status == "novel") j["novel"] = true;
   else if (i.novelty_status == "not_novel") j["novel"] = false;
   if (!i.novelty_evidence.empty()) j["novelty_evidence"] = i.novelty_evidence;
+  if (i.score >= 0) j["Score"] = i.score;
   return j;
 }
 
@@ -79,6 +80,7 @@ Result<Idea> from_object(const Json& o, bool strict) {
   if (auto it = o.find("novelty_status"); it != o.end() && it->is_string()) i.novelty_status = it->get<std::string>();
   else if (auto n = o.find("novel"); n != o.end() && n->is_boolean()) i.novelty_status = n->get<bool>() ? "novel" : "not_novel";
   if (auto it = o.find("novelty_evidence"); it != o.end() && it->is_string()) i.novelty_evidence = it->get<std::string>();
+  if (auto it = o.find("Score"); it != o.end() && it->is_number()) i.score = it->get<double>();
   return i;
 }
 
@@ -110,9 +112,17 @@ double jaccard(const std::set<std::string>& a, const std::set<std::string>& b) {
 std::string archive_for_prompt(const std::vector<Idea>& archive) {
   if (archive.empty()) return "(none yet)";
   std::string out;
-  for (const auto& i : archive)
-    out += fmt::format("- {}: {} (interestingness {}, feasibility {}, novelty {})\n", i.name, i.title,
-                       i.interestingness, i.feasibility, i.novelty);
+  for (const auto& i : archive) {
+    out += fmt::format("- {}: {} (interestingness {}, feasibility {}, novelty {}", i.name, i.title, i.interestingness,
+                       i.feasibility, i.novelty);
+    // Open-ended mode: what became of the ideas already researched.
+    if (i.score >= 0) out += fmt::format("; researched, review score {:g} of 10{}", i.score, i.score == 0 ? ", it failed" : "");
+    out += ")\n";
+  }
+  bool scored = std::any_of(archive.begin(), archive.end(), [](const Idea& i) { return i.score >= 0; });
+  if (scored)
+    out += "Ideas with a review score were already researched and their papers reviewed (0 means the research "
+           "failed). Learn from the scores: build on what worked, avoid what failed.\n";
   return out;
 }
 
@@ -276,7 +286,7 @@ Result<GenerateReport> generate_ideas(llm::LlmClient& llm, const TemplateInfo& i
   }
   log::info("ideas: archive has {} ideas ({} generated); generating {} more", report.archive.size(), existing, wanted);
 
-  int turn = 0;
+  int turn = options.first_turn;
   SCI_ASSIGN_OR_RETURN(std::string system, prompts::render("ideas/system", {{"template_system", info.system}}));
   auto ask = [&](std::vector<llm::Message>& history) -> Result<std::string> {
     llm::ChatRequest req;
@@ -348,6 +358,16 @@ Result<GenerateReport> generate_ideas(llm::LlmClient& llm, const TemplateInfo& i
     if (on_idea) on_idea(current);
   }
   return report;
+}
+
+Status record_score(const std::filesystem::path& archive_path, const std::string& name, double score) {
+  SCI_ASSIGN_OR_RETURN(std::vector<Idea> archive, load_archive(archive_path));
+  for (auto& idea : archive) {
+    if (idea.name != name) continue;
+    idea.score = score;
+    return save_archive(archive_path, archive);
+  }
+  return make_error(ErrorCode::kNotFound, fmt::format("idea '{}' is not in {}", name, archive_path.string()));
 }
 
 }  // namespace sci::ideas

@@ -24,6 +24,9 @@ struct Idea {
   // Our literature verdict: "novel" | "not_novel" | "unknown" | "unchecked".
   std::string novelty_status = "unchecked";
   std::string novelty_evidence;  // relative path of the evidence file, "" when none
+  // Open-ended mode: the review's overall score once the idea finished (0 = it
+  // failed); < 0 = not researched yet. Shown to the model when it proposes more.
+  double score = -1;
 };
 
 struct TemplateInfo {
@@ -67,7 +70,12 @@ struct GenerateOptions {
   std::optional<double> temperature = 0.75;
   int max_output_tokens = 4096;
   std::filesystem::path archive_path;  // ideas.json; created with the seeds when absent
+  int first_turn = 0;  // CallTag.turn of the first call (a resumed or later call continues the count)
 };
+
+// Records an idea's final score in the archive (open-ended mode). kNotFound when the
+// idea is not in the archive.
+Status record_score(const std::filesystem::path& archive_path, const std::string& name, double score);
 
 struct GenerateReport {
   std::vector<Idea> archive;         // seeds + every idea, in order

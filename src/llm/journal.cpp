@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -66,6 +67,12 @@ Status CallJournal::append(const ChatRequest& request, const ChatResponse& respo
   ::close(fd);
   if (!ok)
     return make_error(ErrorCode::kIo, fmt::format("cannot append to the call journal {} (disk full?)", path_.string()));
+  // Counted by turns()/last_turn(); already used, so never served again in this process.
+  CassetteEntry entry;
+  entry.tag = request.tag;
+  entry.fingerprint = request_fingerprint(request);
+  entries_.push_back(std::move(entry));
+  used_.push_back(true);
   return ok_status();
 }
 
@@ -80,6 +87,14 @@ int CallJournal::last_turn(const std::string& idea, const std::string& stage, co
   for (const auto& e : entries_)
     if (e.tag.idea == idea && e.tag.stage == stage && e.tag.role == role) last = std::max(last, e.tag.turn);
   return last;
+}
+
+int CallJournal::turns(const std::string& idea, const std::string& stage, const std::string& role) const {
+  std::lock_guard lock(mu_);
+  std::set<int> seen;
+  for (const auto& e : entries_)
+    if (e.tag.idea == idea && e.tag.stage == stage && e.tag.role == role) seen.insert(e.tag.turn);
+  return static_cast<int>(seen.size());
 }
 
 Result<ChatResponse> JournalClient::chat(const ChatRequest& request) {

@@ -30,6 +30,8 @@ class CallJournal {
   // The highest turn journalled for (idea, stage, role); 0 when none. A stage resumed
   // mid-way numbers its next turns after it.
   int last_turn(const std::string& idea, const std::string& stage, const std::string& role) const;
+  // How many distinct turns are journalled for (idea, stage, role).
+  int turns(const std::string& idea, const std::string& stage, const std::string& role) const;
 
  private:
   std::filesystem::path path_;

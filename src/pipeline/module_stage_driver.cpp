@@ -154,6 +154,9 @@ class ModuleStageDriver final : public ModuleDriver {
     options.temperature = config_.get_double("llm.temperature");
     options.max_output_tokens = static_cast<int>(config_.get_int("llm.max_output_tokens"));
     options.archive_path = request_.batch_dir / "ideas.json";
+    // A resumed or later generation continues the turn count (replay and the journal key on it).
+    options.first_turn = journal_->turns("", "ideas", "ideas");
+    std::lock_guard lock(archive_mu_);
     SCI_ASSIGN_OR_RETURN(ideas::GenerateReport report,
                          ideas::generate_ideas(*clients_["ideas"], info, options, [this](const ideas::Idea& idea) {
                            events_.emit({EventKind::kProgress, "", idea.name, "ideas", "new idea: " + idea.title, 0});
@@ -204,6 +207,13 @@ class ModuleStageDriver final : public ModuleDriver {
       default: break;
     }
     return make_error(ErrorCode::kInternal, fmt::format("no stage {}", stage_name(stage)));
+  }
+
+  void record_outcome(const IdeaState& state) override {
+    double score = state.next == Stage::kDone && state.review_overall >= 0 ? state.review_overall : 0;
+    std::lock_guard lock(archive_mu_);
+    if (auto st = ideas::record_score(request_.batch_dir / "ideas.json", state.name, score); !st.ok())
+      log::warn("open-ended archive: {}", st.error().to_string());
   }
 
   void on_state_saved(const IdeaState& state) override {
@@ -344,7 +354,8 @@ class ModuleStageDriver final : public ModuleDriver {
   Result<StageResult> run_writeup_stage(const IdeaState& state, const std::atomic<bool>& cancel,
                                         const std::string& feedback) {
     if (feedback.empty()) SCI_TRY(restore_stage_files(Stage::kWriteup, state));
-    SCI_ASSIGN_OR_RETURN(coder::Coder coder, make_coder(state, "writer", "writeup", {"latex/template.tex"}));
+    const char* stage = feedback.empty() ? "writeup" : "improve";
+    SCI_ASSIGN_OR_RETURN(coder::Coder coder, make_coder(state, "writer", stage, {"latex/template.tex"}));
     writeup::CoderPaperEditor editor(coder);
     writeup::WriteupContext ctx;
     ctx.idea_dir = state.dir;
@@ -354,7 +365,7 @@ class ModuleStageDriver final : public ModuleDriver {
     ctx.literature = literature_.get();
     ctx.idea_name = state.name;
     ctx.idea_title = state.title;
-    ctx.tag = llm::CallTag{state.name, feedback.empty() ? "writeup" : "improve", "writer", 0};
+    ctx.tag = llm::CallTag{state.name, stage, "writer", 0};
     writeup::WriteupOptions& o = ctx.options;
     o.cite_rounds = static_cast<int>(config_.get_int("writeup.cite_rounds"));
     o.min_references = static_cast<int>(config_.get_int("writeup.min_references"));
@@ -416,7 +427,7 @@ class ModuleStageDriver final : public ModuleDriver {
     return ok_status();
   }
 
-  Result<StageResult> run_review_stage(const IdeaState& state) {
+  Result<StageResult> run_review_stage(const IdeaState& state, const char* stage = "review") {
     SCI_TRY(rebuild_edited_draft(state));
     review::PaperOptions paper_options;
     std::filesystem::path paper = state.paper.empty() ? state.dir : state.dir / state.paper;
@@ -429,6 +440,7 @@ class ModuleStageDriver final : public ModuleDriver {
     options.ensemble_temperature = config_.get_double("review.ensemble_temperature");
     options.max_output_tokens = static_cast<int>(config_.get_int("llm.max_output_tokens"));
     options.idea = state.name;
+    options.stage = stage;
     review::Reviewer reviewer(*clients_["reviewer"], options);
     SCI_ASSIGN_OR_RETURN(review::ReviewReport report, reviewer.review(input));
     SCI_TRY(review::write_review_files(report, state.dir));
@@ -451,7 +463,7 @@ class ModuleStageDriver final : public ModuleDriver {
     if (written.outcome == Outcome::kFailed) return written;
     IdeaState revised = state;
     revised.paper = written.paper;
-    SCI_ASSIGN_OR_RETURN(StageResult reviewed, run_review_stage(revised));
+    SCI_ASSIGN_OR_RETURN(StageResult reviewed, run_review_stage(revised, "improve"));
     reviewed.cost_usd += written.cost_usd;
     reviewed.paper = written.paper;
     return reviewed;
@@ -471,6 +483,7 @@ class ModuleStageDriver final : public ModuleDriver {
   std::unique_ptr<experiment::RunExecutor> executor_;
   std::unique_ptr<experiment::ScriptRunner> script_runner_;
   mutable std::mutex cost_mu_;
+  std::mutex archive_mu_;  // ideas.json: generation and open-ended scores
   double spent_before_ = 0;
   double spent_now_ = 0;
 };

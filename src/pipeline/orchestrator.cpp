@@ -207,106 +207,123 @@ Result<BatchSummary> Orchestrator::run(const std::atomic<bool>& cancel) {
     return summary;
   };
 
-  // 1. Ideas (the ideas stage continues its own archive, so this is resumable).
-  if (static_cast<int>(batch.size()) < options_.num_ideas) {
-    events_.emit({EventKind::kStageStarted, "", "", "ideas", "generating ideas", driver_.total_cost_usd()});
-    auto ideas = driver_.generate_ideas(options_.num_ideas);
-    if (!ideas.ok()) {
-      if (ideas.error().code == ErrorCode::kBudgetExceeded)
-        return finish(BatchStatus::kBudgetStopped, ideas.error().to_string());
-      if (ideas.error().code == ErrorCode::kCancelled) return finish(BatchStatus::kInterrupted, "interrupted");
-      return ideas.error();
-    }
-    for (const auto& spec : *ideas) {
-      bool known = false;
-      for (const auto& b : batch) known = known || b.spec.name == spec.name;
-      if (!known && static_cast<int>(batch.size()) < options_.num_ideas) batch.push_back({spec, "", ""});
-    }
-    SCI_TRY(save_batch(options_.results_dir, batch));
-  }
-
-  // 2. Novelty, then idea directories for the selected ideas.
-  for (auto& b : batch) {
-    if (cancel) return finish(BatchStatus::kInterrupted, "interrupted during novelty checks; resumable");
-    if (b.novelty.empty()) {
-      events_.emit({EventKind::kStageStarted, "", b.spec.name, "novelty", "checking novelty", driver_.total_cost_usd()});
-      auto novelty = driver_.check_novelty(b.spec);
-      if (!novelty.ok()) {
-        auto code = novelty.error().code;
-        if (code == ErrorCode::kBudgetExceeded) return finish(BatchStatus::kBudgetStopped, novelty.error().to_string());
-        if (code == ErrorCode::kCancelled) return finish(BatchStatus::kInterrupted, "interrupted; resumable");
-        log::warn("novelty check for {} failed: {}; marking unknown", b.spec.name, novelty.error().to_string());
-        b.novelty = "unknown";
-      } else {
-        b.novelty = *novelty;
-      }
-      SCI_TRY(save_batch(options_.results_dir, batch));
-      events_.emit({EventKind::kStageFinished, "", b.spec.name, "novelty", b.novelty, driver_.total_cost_usd()});
-    }
-    if (selected_for_research(b.novelty, options_.unknown) && b.dir.empty()) {
-      SCI_ASSIGN_OR_RETURN(auto dir, driver_.prepare_idea(b.spec));
-      b.dir = dir.string();
-      IdeaState state;
-      state.name = b.spec.name;
-      state.title = b.spec.title;
-      state.dir = dir;
-      state.novelty = b.novelty;
-      SCI_TRY(persist(state));
-      SCI_TRY(save_batch(options_.results_dir, batch));
-    }
-  }
-
-  // 3. Per-idea stages, K at a time.
+  // Open-ended mode generates the ideas K at a time (K = the parallel slots; one at a
+  // time with one slot), each round seeing the review scores of the ideas before it.
+  const int slots = std::max(1, options_.parallel);
+  int target = options_.open_ended ? std::min(options_.num_ideas, static_cast<int>(batch.size()) + slots)
+                                   : options_.num_ideas;
   std::vector<IdeaState> states;
-  for (const auto& b : batch) {
-    if (b.dir.empty()) {
-      IdeaSummary s;
-      s.name = b.spec.name;
-      s.novelty = b.novelty;
-      s.stage = "skipped";
-      s.outcome = "skipped";
-      summary.ideas.push_back(s);
-      continue;
-    }
-    SCI_ASSIGN_OR_RETURN(IdeaState st, load_state(b.dir));
-    st.dir = b.dir;
-    if (options_.from_stage && !is_terminal(*options_.from_stage)) {
-      st.next = *options_.from_stage;
-      st.failure.clear();
-    }
-    states.push_back(std::move(st));
-  }
   std::mutex mu;
   std::deque<size_t> queue;
-  for (size_t i = 0; i < states.size(); ++i)
-    if (!is_terminal(states[i].next)) queue.push_back(i);
   std::atomic<bool> stop_all{false};
   std::string stop_reason;
   Error first_error;
   bool had_error = false;
-  auto worker = [&] {
-    while (true) {
-      size_t i;
-      {
-        std::lock_guard l(mu);
-        if (queue.empty() || stop_all || cancel) return;
-        i = queue.front();
-        queue.pop_front();
+  while (true) {
+    summary.ideas.clear();
+    states.clear();
+    // 1. Ideas (the ideas stage continues its own archive, so this is resumable).
+    if (static_cast<int>(batch.size()) < target) {
+      events_.emit({EventKind::kStageStarted, "", "", "ideas", "generating ideas", driver_.total_cost_usd()});
+      auto ideas = driver_.generate_ideas(target);
+      if (!ideas.ok()) {
+        if (ideas.error().code == ErrorCode::kBudgetExceeded)
+          return finish(BatchStatus::kBudgetStopped, ideas.error().to_string());
+        if (ideas.error().code == ErrorCode::kCancelled) return finish(BatchStatus::kInterrupted, "interrupted");
+        return ideas.error();
       }
-      std::string reason;
-      auto st = run_idea(states[i], cancel, stop_all, reason);
-      std::lock_guard l(mu);
-      if (!reason.empty()) stop_reason = reason;
-      if (!st.ok() && !had_error) {
-        had_error = true;
-        first_error = st.error();
+      for (const auto& spec : *ideas) {
+        bool known = false;
+        for (const auto& b : batch) known = known || b.spec.name == spec.name;
+        if (!known && static_cast<int>(batch.size()) < target) batch.push_back({spec, "", ""});
+      }
+      SCI_TRY(save_batch(options_.results_dir, batch));
+    }
+
+    // 2. Novelty, then idea directories for the selected ideas.
+    for (auto& b : batch) {
+      if (cancel) return finish(BatchStatus::kInterrupted, "interrupted during novelty checks; resumable");
+      if (b.novelty.empty()) {
+        events_.emit({EventKind::kStageStarted, "", b.spec.name, "novelty", "checking novelty", driver_.total_cost_usd()});
+        auto novelty = driver_.check_novelty(b.spec);
+        if (!novelty.ok()) {
+          auto code = novelty.error().code;
+          if (code == ErrorCode::kBudgetExceeded) return finish(BatchStatus::kBudgetStopped, novelty.error().to_string());
+          if (code == ErrorCode::kCancelled) return finish(BatchStatus::kInterrupted, "interrupted; resumable");
+          log::warn("novelty check for {} failed: {}; marking unknown", b.spec.name, novelty.error().to_string());
+          b.novelty = "unknown";
+        } else {
+          b.novelty = *novelty;
+        }
+        SCI_TRY(save_batch(options_.results_dir, batch));
+        events_.emit({EventKind::kStageFinished, "", b.spec.name, "novelty", b.novelty, driver_.total_cost_usd()});
+      }
+      if (selected_for_research(b.novelty, options_.unknown) && b.dir.empty()) {
+        SCI_ASSIGN_OR_RETURN(auto dir, driver_.prepare_idea(b.spec));
+        b.dir = dir.string();
+        IdeaState state;
+        state.name = b.spec.name;
+        state.title = b.spec.title;
+        state.dir = dir;
+        state.novelty = b.novelty;
+        SCI_TRY(persist(state));
+        SCI_TRY(save_batch(options_.results_dir, batch));
       }
     }
-  };
-  int k = std::max(1, options_.parallel);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < k; ++t) threads.emplace_back(worker);
-  for (auto& t : threads) t.join();
+
+    // 3. Per-idea stages, K at a time.
+    for (const auto& b : batch) {
+      if (b.dir.empty()) {
+        IdeaSummary s;
+        s.name = b.spec.name;
+        s.novelty = b.novelty;
+        s.stage = "skipped";
+        s.outcome = "skipped";
+        summary.ideas.push_back(s);
+        continue;
+      }
+      SCI_ASSIGN_OR_RETURN(IdeaState st, load_state(b.dir));
+      st.dir = b.dir;
+      if (options_.from_stage && !is_terminal(*options_.from_stage)) {
+        st.next = *options_.from_stage;
+        st.failure.clear();
+      }
+      states.push_back(std::move(st));
+    }
+    for (size_t i = 0; i < states.size(); ++i)
+      if (!is_terminal(states[i].next)) queue.push_back(i);
+    auto worker = [&] {
+      while (true) {
+        size_t i;
+        {
+          std::lock_guard l(mu);
+          if (queue.empty() || stop_all || cancel) return;
+          i = queue.front();
+          queue.pop_front();
+        }
+        std::string reason;
+        auto st = run_idea(states[i], cancel, stop_all, reason);
+        std::lock_guard l(mu);
+        if (!reason.empty()) stop_reason = reason;
+        if (!st.ok() && !had_error) {
+          had_error = true;
+          first_error = st.error();
+        }
+      }
+    };
+    int k = std::max(1, options_.parallel);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < k; ++t) threads.emplace_back(worker);
+    for (auto& t : threads) t.join();
+    if (!options_.open_ended || cancel || stop_all) break;
+    bool paused = false;
+    for (const auto& st : states) paused = paused || !is_terminal(st.next);
+    if (paused) break;  // --stop-after / --pause-at: the next round waits for resume
+    for (const auto& st : states)
+      if (st.next == Stage::kDone || st.next == Stage::kFailed) driver_.record_outcome(st);
+    if (static_cast<int>(batch.size()) >= options_.num_ideas || static_cast<int>(batch.size()) < target) break;
+    target = std::min(options_.num_ideas, target + slots);
+  }
 
   int done = 0, failed = 0, pending = 0;
   for (const auto& s : states) {

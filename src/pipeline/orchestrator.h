@@ -27,6 +27,7 @@ struct BatchOptions {
   ImprovePolicy improve = ImprovePolicy::kOff;
   std::optional<Stage> stop_after;  // end cleanly after this stage (resumable)
   std::optional<Stage> from_stage;  // restart every selected idea from this stage
+  bool open_ended = false;            // --open-ended: ideas K at a time, seeing earlier scores
   std::optional<Stage> pause_before;  // --pause-at: stop before this stage for a human check
   double max_wall_h = 0;            // 0 = none: past it, ideas stop cleanly at the next stage
 };

@@ -42,6 +42,9 @@ class StageDriver {
   virtual Result<StageResult> run_stage(Stage stage, const IdeaState& state, const std::atomic<bool>& cancel) = 0;
   // Called after every state.json write so the driver can mirror the state (the store).
   virtual void on_state_saved(const IdeaState&) {}
+  // Open-ended mode: an idea reached done or failed; its score goes where the next
+  // idea generation sees it.
+  virtual void record_outcome(const IdeaState&) {}
   // Total LLM spend so far in this process (for the budget line and summary).
   virtual double total_cost_usd() const = 0;
 };

@@ -94,7 +94,7 @@ Result<llm::ChatResponse> Reviewer::call(const std::vector<llm::Message>& messag
   if (!req.messages.empty()) req.messages.front().cache_breakpoint = true;  // the paper is the stable prefix
   req.temperature = temperature;
   req.max_output_tokens = options_.max_output_tokens;
-  req.tag = llm::CallTag{options_.idea, "review", "reviewer", ++turn_};
+  req.tag = llm::CallTag{options_.idea, options_.stage, "reviewer", ++turn_};
   auto resp = client_.chat(req);
   ++calls_;
   if (resp.ok()) cost_usd_ += resp->cost_usd;

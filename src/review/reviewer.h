@@ -41,6 +41,7 @@ struct ReviewerOptions {
   int max_output_tokens = 4096;
   std::vector<FewShotExample> user_examples;
   std::string idea;                 // CallTag.idea
+  std::string stage = "review";     // CallTag.stage ("improve" for the re-review of a revision)
   std::string nonce;                // fence marker suffix; "" = random (tests fix it)
 };
 

@@ -187,7 +187,7 @@ class Writer {
     req.messages.push_back({llm::Role::kUser, user, false});
     req.max_output_tokens = 1024;
     req.tag = ctx_.tag;
-    req.tag.stage = "writeup";
+    if (req.tag.stage.empty()) req.tag.stage = "writeup";
     req.tag.role = "citations";
     req.tag.turn = turn;
     SCI_ASSIGN_OR_RETURN(auto resp, ctx_.llm->chat(req));
