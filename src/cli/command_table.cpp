@@ -9,6 +9,7 @@ const std::vector<Command>& commands() {
       {"resume", "continue a batch after a crash, Ctrl-C, a budget stop or --stop-after", cmd_resume},
       {"doctor", "check tools, sandbox, keys and disk; exit 0 when the template can run", cmd_doctor},
       {"status", "show each idea's stage, outcome, cost, paper and review scores of a batch", cmd_status},
+      {"writeup", "write, check and build an idea's paper: sections, citations, integrity check, LaTeX", cmd_writeup},
       {"latex build", "build a LaTeX paper and print its diagnostics (errors with file:line)", cmd_latex_build},
       {"paper check", "check every number in a paper against the runs; write integrity.json", cmd_paper_check},
       {"review", "review a paper (PDF, .tex or an idea dir): scores, decision, review.json/.md", cmd_review},
@@ -28,6 +29,8 @@ const std::vector<Command>& commands() {
       {"template new", "scaffold a new template from the fast numpy one", cmd_template_new},
       {"template list", "list the shipped templates with check and baseline status", cmd_template_list},
       {"edit apply", "apply one model message (SEARCH/REPLACE blocks) to files and report each block", cmd_edit_apply},
+      {"llm chat", "send one chat request (any provider, or a loopback server); reply on stdout, tokens and cost on stderr", cmd_llm_chat},
+      {"llm models", "list the known models with their prices per million tokens and their providers", cmd_llm_models},
       {"llm serve-cassette", "serve a cassette as an OpenAI/Anthropic-compatible server on 127.0.0.1 (offline end-to-end runs)", cmd_llm_serve_cassette},
       {"sandbox run", "run any command under the experiment sandbox (limits, timeout, no network) and print the outcome", cmd_sandbox_run},
   };

@@ -30,4 +30,16 @@ literature::EngineOptions engine_options_from_config(const config::Config& confi
   return o;
 }
 
+writeup::WriteupOptions writeup_options_from_config(const config::Config& config) {
+  writeup::WriteupOptions o;
+  o.cite_rounds = static_cast<int>(config.get_int("writeup.cite_rounds"));
+  o.min_references = static_cast<int>(config.get_int("writeup.min_references"));
+  o.chktex_rounds = static_cast<int>(config.get_int("writeup.chktex_rounds"));
+  o.latex_fix_rounds = static_cast<int>(config.get_int("writeup.latex_fix_rounds"));
+  o.integrity_rounds = static_cast<int>(config.get_int("writeup.integrity_rounds"));
+  o.latex_timeout_s = static_cast<int>(config.get_int("writeup.latex_timeout_s"));
+  o.language = config.get_string("general.language");
+  return o;
+}
+
 }  // namespace sci::pipeline

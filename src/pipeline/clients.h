@@ -7,6 +7,7 @@
 
 #include "config/config.h"
 #include "literature/engines.h"
+#include "writeup/writeup.h"
 
 namespace sci::pipeline {
 
@@ -17,5 +18,9 @@ std::filesystem::path library_db_path(const config::Config& config);
 // S2_API_KEY (registered as a secret so logs redact it); the contact e-mail from
 // OPENALEX_MAIL_ADDRESS. transport/db/clock are left for the caller.
 literature::EngineOptions engine_options_from_config(const config::Config& config);
+
+// The writeup.* settings (rounds, timeouts) and general.language; the caller sets the
+// PDF and literature modes and any feedback.
+writeup::WriteupOptions writeup_options_from_config(const config::Config& config);
 
 }  // namespace sci::pipeline

@@ -366,14 +366,8 @@ class ModuleStageDriver final : public ModuleDriver {
     ctx.idea_name = state.name;
     ctx.idea_title = state.title;
     ctx.tag = llm::CallTag{state.name, stage, "writer", 0};
+    ctx.options = writeup_options_from_config(config_);
     writeup::WriteupOptions& o = ctx.options;
-    o.cite_rounds = static_cast<int>(config_.get_int("writeup.cite_rounds"));
-    o.min_references = static_cast<int>(config_.get_int("writeup.min_references"));
-    o.chktex_rounds = static_cast<int>(config_.get_int("writeup.chktex_rounds"));
-    o.latex_fix_rounds = static_cast<int>(config_.get_int("writeup.latex_fix_rounds"));
-    o.integrity_rounds = static_cast<int>(config_.get_int("writeup.integrity_rounds"));
-    o.latex_timeout_s = static_cast<int>(config_.get_int("writeup.latex_timeout_s"));
-    o.language = config_.get_string("general.language");
     o.pdf = request_.no_pdf ? writeup::PdfMode::kSkip : writeup::PdfMode::kBuild;
     o.literature = literature_ ? writeup::LiteratureMode::kSearch : writeup::LiteratureMode::kTemplateOnly;
     o.feedback = feedback;
