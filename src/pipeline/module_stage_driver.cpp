@@ -13,7 +13,9 @@
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "base/strings.h"
 #include "coder/coder.h"
+#include "exec/executor.h"
 #include "experiment/idea.h"
 #include "experiment/local_run_executor.h"
 #include "experiment/prepare.h"
@@ -139,6 +141,13 @@ class ModuleStageDriver final : public ModuleDriver {
     exec.uid_base = static_cast<int>(config_.get_int("sandbox.uid_base"));
     if (!config_.file_path().empty()) exec.hidden_paths.push_back(config_.file_path());
     SCI_ASSIGN_OR_RETURN(executor_, experiment::make_local_run_executor(exec));
+    // Code-running stages hold a slot: one GPU each when the machine has GPUs
+    // (exec.gpus, else nvidia-smi), otherwise one of exec.parallel CPU slots.
+    exec::LocalExecutorOptions slots;
+    slots.gpus = exec::resolve_gpus(config_.get_string("exec.gpus"));
+    slots.parallel = static_cast<int>(std::max<std::int64_t>(1, config_.get_int("exec.parallel")));
+    slots_ = std::make_unique<exec::LocalExecutor>(slots);
+    if (!slots.gpus.empty()) log::info("GPUs for experiments: {}", str::join(slots.gpus, ","));
     SCI_ASSIGN_OR_RETURN(script_runner_, experiment::make_sandbox_script_runner(exec));
     return ok_status();
   }
@@ -329,6 +338,10 @@ class ModuleStageDriver final : public ModuleDriver {
     experiment::CoderAgent agent(coder, llm::CallTag{state.name, stage_name(stage), "coder", base_turn});
     agent.set_stage(stage_name(stage));
     experiment::StageContext ctx;
+    // Held for the whole stage: the model's turns between runs are short, and the GPU
+    // must not change between the runs of one idea.
+    exec::LocalExecutor::Lease slot = slots_->acquire();
+    ctx.gpus = slot.slot().gpus;
     ctx.idea_dir = state.dir;
     ctx.manifest = &manifest_;
     ctx.agent = &agent;
@@ -476,6 +489,7 @@ class ModuleStageDriver final : public ModuleDriver {
   std::unique_ptr<literature::LiteratureClient> literature_;
   std::unique_ptr<experiment::RunExecutor> executor_;
   std::unique_ptr<experiment::ScriptRunner> script_runner_;
+  std::unique_ptr<exec::LocalExecutor> slots_;
   mutable std::mutex cost_mu_;
   std::mutex archive_mu_;  // ideas.json: generation and open-ended scores
   double spent_before_ = 0;

@@ -162,7 +162,7 @@ TEST(PipelineE2E, BudgetCapStopsCleanlyAndResumeWithAHigherCapFinishes) {
   EXPECT_EQ(lines, tags) << "an LLM call was paid twice";
 }
 
-TEST(PipelineE2E, ThreeIdeasOnTwoSlotsRunTwoAtATime) {
+TEST(PipelineE2E, ThreeIdeasOnTwoGpuSlotsRunTwoAtATimeOneGpuEach) {
   auto dir = fresh_temp_dir("pipeline_parallel");
   auto tmpl = copy_fast_template(dir);
   // A cassette for three ideas: the label_smoothing replies serve a copy of that idea too.
@@ -189,7 +189,7 @@ TEST(PipelineE2E, ThreeIdeasOnTwoSlotsRunTwoAtATime) {
   auto batch = dir / "batch";
   auto r = run_scientist({"--config", demo_config().string(), "run", "--template", tmpl.string(), "--num-ideas", "3",
                           "--ideas", (dir / "ideas.json").string(), "--replay", (dir / "three.jsonl").string(),
-                          "--engine", "local", "--results", batch.string(), "--parallel", "2"},
+                          "--engine", "local", "--results", batch.string(), "--parallel", "2", "--gpus", "0,1"},
                          dir, {}, 600);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto dirs = idea_dirs(batch);
@@ -209,6 +209,63 @@ TEST(PipelineE2E, ThreeIdeasOnTwoSlotsRunTwoAtATime) {
     if (kind == "stage_finished" && stage == "review") --active;
   }
   EXPECT_EQ(max_active, 2) << "two slots: two ideas at once, never three";
+
+  // Every run got exactly one of the two GPUs (CUDA_VISIBLE_DEVICES), and both were used.
+  std::set<std::string> used;
+  for (const auto& [name, idea_dir] : dirs) {
+    for (const auto& e : stdfs::directory_iterator(idea_dir / "attempts")) {
+      if (e.path().filename().string().rfind("run_", 0) != 0) continue;  // experiment runs only
+      json attempt = read_json(e.path() / "attempt.json");
+      std::string text = attempt.dump();
+      json gpus = json::array();
+      for (const auto& [k, v] : attempt.items())
+        if (v.is_object() && v.contains("gpus")) gpus = v["gpus"];
+      if (attempt.contains("gpus")) gpus = attempt["gpus"];
+      ASSERT_EQ(gpus.size(), 1u) << name << ": " << text;
+      used.insert(gpus[0].get<std::string>());
+    }
+  }
+  EXPECT_EQ(used, (std::set<std::string>{"0", "1"}));
+}
+
+}  // namespace
+}  // namespace sci::testing
+
+namespace sci::testing {
+namespace {
+
+TEST(PipelineE2E, OpenEndedGeneratesTheNextIdeaSeeingTheFinishedOnesScoreAndImproveRevisesThePaper) {
+  auto dir = fresh_temp_dir("pipeline_open_ended");
+  auto tmpl = copy_fast_template(dir);
+  auto batch = dir / "batch";
+  auto args = replay_args(tmpl, batch);
+  args.push_back("--open-ended");
+  args.push_back("--improve");
+  auto r = run_scientist(args, dir, {}, 600);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  json archive = read_json(batch / "ideas.json");
+  ASSERT_TRUE(archive.is_array());
+  int scored = 0;
+  for (const auto& idea : archive)
+    if (idea.contains("Score")) {
+      ++scored;
+      EXPECT_EQ(idea["Score"].get<double>(), 4.0) << "the improved paper's review score";
+    }
+  EXPECT_EQ(scored, 2);
+  // The second idea's first generation prompt shows the first idea's score.
+  bool seen = false;
+  std::ifstream in(batch / "llm_journal.jsonl");
+  std::string line;
+  while (std::getline(in, line)) {
+    json j = json::parse(line, nullptr, false);
+    if (j.is_discarded() || j["tag"].value("stage", "") != "ideas" || j["tag"].value("turn", -1) != 2) continue;
+    seen = j["request"].dump().find("review score 4") != std::string::npos;
+  }
+  EXPECT_TRUE(seen) << "idea 2 was generated without seeing idea 1's score";
+  for (const auto& [name, idea_dir] : idea_dirs(batch)) {
+    EXPECT_TRUE(stdfs::exists(idea_dir / "review_0.json")) << name << ": the first review is kept";
+    EXPECT_EQ(read_json(idea_dir / "review.json").dump().find("\"Overall\":4") != std::string::npos, true) << name;
+  }
 }
 
 }  // namespace
