@@ -15,6 +15,7 @@
 #include "base/fs.h"
 #include "base/strings.h"
 #include "cli/commands.h"
+#include "cli/signals.h"
 #include "templates/baseline.h"
 #include "templates/check.h"
 #include "templates/manifest.h"
@@ -106,6 +107,7 @@ int template_baseline(std::vector<std::string> args) {
   app.add_flag("--json", json, "machine-readable output");
   if (int rc = parse_args(app, std::move(args)); rc >= 0) return rc;
   options.mode = force ? templates::BaselineMode::kForce : templates::BaselineMode::kUseCache;
+  options.cancel = &install_cancel_handlers();  // Ctrl-C kills the baseline run, group and all
   auto manifest = templates::load_manifest(dir);
   if (!manifest.ok()) return report_error(manifest.error());
   auto result = templates::run_baseline(*manifest, options);

@@ -93,7 +93,9 @@ class ModuleStageDriver final : public ModuleDriver {
     // The baseline run_0 (built once per template and reused while experiment.py is unchanged).
     if (!templates::baseline_is_current(request_.template_dir)) {
       events_.emit({EventKind::kProgress, "", "", "baseline", "running the template's baseline (run_0)", 0});
-      SCI_ASSIGN_OR_RETURN(templates::BaselineResult baseline, templates::run_baseline(manifest_));
+      templates::BaselineOptions baseline_options;
+      baseline_options.cancel = cancel_;
+      SCI_ASSIGN_OR_RETURN(templates::BaselineResult baseline, templates::run_baseline(manifest_, baseline_options));
       events_.emit({EventKind::kProgress, "", "", "baseline",
                     fmt::format("baseline done in {:.1f} s", baseline.info.run_wall_s), 0});
     }

@@ -1,7 +1,6 @@
 // Baseline runs and their cache; see baseline.h.
-// The commands run through proc::run_capture under `env -C DIR` (run_capture has no
-// cwd parameter) with the manifest's timeouts; the pipeline's own runs go through the
-// sandbox, which the baseline should use too once it exists (docs/templates.md).
+// The commands run in the sandbox like every experiment run (auto level), with the
+// manifest's timeouts and limits.
 #include "templates/baseline.h"
 
 #include <unistd.h>
@@ -18,7 +17,8 @@
 #include "base/strings.h"
 #include "base/time.h"
 #include "proc/find_program.h"
-#include "proc/run_capture.h"
+#include "proc/process_runner.h"
+#include "proc/sandbox.h"
 
 namespace sci::templates {
 
@@ -40,26 +40,51 @@ struct Step {
   std::string output;
 };
 
-Result<Step> run_step(const char* what, const stdfs::path& cwd, const std::vector<std::string>& argv, int timeout_s) {
-  std::vector<std::string> full = {"env", "-C", cwd.string()};
-  full.insert(full.end(), argv.begin(), argv.end());
+// Runs one baseline command in the sandbox (auto level: strict where namespaces work),
+// with the manifest's limits, `cwd` the only writable directory, output kept in files
+// next to it. A timeout or a non-zero exit is an error naming the fix.
+Result<Step> run_step(const char* what, const Manifest& manifest, const stdfs::path& cwd,
+                      const std::vector<std::string>& argv, int timeout_s, const std::atomic<bool>* cancel) {
+  static const proc::SandboxProbe probe = proc::probe_sandbox();
+  SCI_ASSIGN_OR_RETURN(proc::SandboxLevel level,
+                       proc::choose_sandbox_level(proc::SandboxRequest::kAuto, probe, proc::UnsafeNoSandbox::kNo));
+  proc::SandboxPolicy policy;
+  policy.level = level;
+  policy.workdir = cwd;
+  for (const auto& d : manifest.data_dirs) policy.read_only_paths.push_back(manifest.dir / d);
+  policy.network = manifest.network == Network::kOn ? proc::NetworkAccess::kOn : proc::NetworkAccess::kOff;
+  if (manifest.memory_mb > 0) policy.limits.address_space_bytes = std::uint64_t(manifest.memory_mb) << 20;
+  if (manifest.max_processes > 0) policy.limits.max_processes = static_cast<std::uint64_t>(manifest.max_processes);
+  policy.limits.open_files = 4096;
+  policy.timeout = std::chrono::seconds(timeout_s);
+  std::error_code ec;
+  stdfs::path logs = stdfs::temp_directory_path() /
+                     fmt::format("scientist-baseline-log-{}-{}", static_cast<long>(::getpid()), what);
+  stdfs::create_directories(logs, ec);
+  proc::PosixProcessRunner runner;
+  proc::Sandbox sandbox(runner, probe);
   auto start = std::chrono::steady_clock::now();
-  auto r = proc::run_capture(full, std::chrono::seconds(timeout_s));
+  auto r = sandbox.run(policy, argv, logs / "stdout.txt", logs / "stderr.txt", cancel);
   Step step;
   step.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  step.output = fs::read_file(logs / "stdout.txt").value_or("") + fs::read_file(logs / "stderr.txt").value_or("");
+  stdfs::remove_all(logs, ec);
   if (!r.ok()) return r.error().with_context(fmt::format("running {}", what));
-  step.output = r->output;
   std::string cmd = str::join(argv, " ");
-  if (r->timed_out)
+  const proc::ProcessOutcome& po = r->process;
+  if (po.kind == proc::ExitKind::kCancelled) return make_error(ErrorCode::kCancelled, fmt::format("{} cancelled", what));
+  if (po.kind == proc::ExitKind::kTimedOut)
     return make_error(ErrorCode::kTimeout,
                       fmt::format("{} (`{}` in {}) exceeded its {} s limit; make it faster or raise timeouts.{}_s in "
                                   "template.toml. Output tail:\n{}",
                                   what, cmd, cwd.string(), timeout_s, what == std::string("plot.py") ? "plot" : "run",
-                                  str::tail_utf8(r->output, kTailBytes)));
-  if (r->exit_code != 0)
+                                  str::tail_utf8(step.output, kTailBytes)));
+  if (po.kind != proc::ExitKind::kCompleted || po.exit_code != 0)
     return make_error(ErrorCode::kExternalTool,
-                      fmt::format("{} (`{}` in {}) failed with exit status {}. Output tail:\n{}", what, cmd,
-                                  cwd.string(), r->exit_code, str::tail_utf8(r->output, kTailBytes)));
+                      fmt::format("{} (`{}` in {}) failed ({}). Output tail:\n{}", what, cmd, cwd.string(),
+                                  po.kind == proc::ExitKind::kCompleted ? fmt::format("exit status {}", po.exit_code)
+                                                                        : std::string("killed by the sandbox's limits"),
+                                  str::tail_utf8(step.output, kTailBytes)));
   return step;
 }
 
@@ -138,15 +163,16 @@ Result<BaselineResult> run_baseline(const Manifest& manifest, const BaselineOpti
 
   int run_timeout_s = options.run_timeout_s > 0 ? options.run_timeout_s : manifest.run_timeout_s;
   int plot_timeout_s = options.plot_timeout_s > 0 ? options.plot_timeout_s : manifest.plot_timeout_s;
-  SCI_ASSIGN_OR_RETURN(Step run, run_step("experiment", dir, expand_command(manifest, manifest.run_command, "run_0"),
-                                          run_timeout_s));
+  SCI_ASSIGN_OR_RETURN(Step run, run_step("experiment", manifest, dir, expand_command(manifest, manifest.run_command, "run_0"),
+                                          run_timeout_s, options.cancel));
   SCI_TRY(fs::write_file_atomic(dir / "run_0" / "baseline_run.log", run.output));
   SCI_ASSIGN_OR_RETURN(result.results, load_final_info(dir / "run_0" / "final_info.json"));
 
   // plot.py runs in a scratch copy, so figures land there and the template stays clean.
   stdfs::path scratch = scratch_dir(manifest);
   SCI_TRY(copy_for_plot(dir, scratch));
-  auto plot = run_step("plot.py", scratch, expand_command(manifest, manifest.plot_command, "run_0"), plot_timeout_s);
+  auto plot = run_step("plot.py", manifest, scratch, expand_command(manifest, manifest.plot_command, "run_0"), plot_timeout_s,
+                       options.cancel);
   if (!plot.ok()) {
     stdfs::remove_all(scratch, ec);
     return plot.error();

@@ -3,6 +3,8 @@
 // cache until experiment.py or plot.py changes.
 #pragma once
 
+#include <atomic>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -20,6 +22,7 @@ struct BaselineOptions {
   // Overrides of the manifest's timeouts (0 = use the manifest's).
   int run_timeout_s = 0;
   int plot_timeout_s = 0;
+  const std::atomic<bool>* cancel = nullptr;  // Ctrl-C: the running command is killed (group and all)
 };
 
 // What run_0/baseline.json records.
