@@ -1,14 +1,43 @@
 // `scientist status [RESULTS_DIR] [--json]`: per-idea stage, outcome, cost, paper and
 // review scores of a running or finished batch, read from the files it writes.
 #include <cstdio>
+#include <ctime>
+#include <iomanip>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
+#include "base/fs.h"
+#include "base/strings.h"
 #include "cli/commands.h"
 #include "pipeline/orchestrator.h"
 
 namespace sci::cli {
+namespace {
+
+// "<time> (<age> ago) <kind> <idea> <stage>: <message>" of the last line of events.jsonl.
+std::string last_event(const std::filesystem::path& events) {
+  auto text = fs::read_file(events);
+  if (!text.ok()) return "";
+  auto lines = str::split_lines(*text);
+  while (!lines.empty() && str::trim(lines.back()).empty()) lines.pop_back();
+  if (lines.empty()) return "";
+  auto e = nlohmann::json::parse(lines.back(), nullptr, false);
+  if (e.is_discarded() || !e.is_object()) return "";
+  std::string at = e.value("time", "");
+  std::string age;
+  std::tm tm{};
+  std::istringstream in(at);
+  in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
+  if (!in.fail()) age = fmt::format(" ({:.0f} s ago)", std::difftime(std::time(nullptr), ::timegm(&tm)));
+  std::string who = str::join(std::vector<std::string>{e.value("idea", ""), e.value("stage", "")}, " ");
+  return fmt::format("{}{} {} {}: {}", at, age, e.value("kind", ""), std::string(str::trim(who)), e.value("message", ""));
+}
+
+}  // namespace
 
 int cmd_status(Context& ctx, std::vector<std::string> args) {
   CLI::App app("Show the state of a batch (running or finished)", "status");
@@ -47,6 +76,9 @@ int cmd_status(Context& ctx, std::vector<std::string> args) {
                 i.outcome.c_str(), fmt::format("${:.4f}", i.cost_usd).c_str(), overall.c_str(), i.paper.c_str());
   }
   std::printf("\n%s; total cost $%.4f\n", status->message.c_str(), status->cost_usd);
+  // The last event (a heartbeat every 30 s while ideas run): how fresh the batch's news is.
+  if (auto last = last_event(std::filesystem::path(dir) / "events.jsonl"); !last.empty())
+    std::printf("last event: %s\n", last.c_str());
   return kExitOk;
 }
 

@@ -72,6 +72,10 @@ Result<std::unique_ptr<LoopbackServer>> LoopbackServer::start(Handler handler, c
       raw->port = port;
     }
     raw->thread = std::thread([raw] { raw->server.listen_after_bind(); });
+    // httplib's stop() is a no-op until the listen loop runs: a server stopped right
+    // after start() would otherwise hang its join() forever.
+    for (int i = 0; i < 2000 && !raw->server.is_running(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
   } catch (const std::exception& e) {
     return make_error(ErrorCode::kUnavailable, std::string("loopback server: ") + e.what());
   }

@@ -404,8 +404,9 @@ class ModuleStageDriver final : public ModuleDriver {
       return r;
     }
     r.outcome = out.remaining_problems.empty() ? Outcome::kOk : Outcome::kPartial;
-    r.message = fmt::format("{} pages, {} references, {} unsupported numbers", out.pages, out.references,
-                            out.integrity.problem_count());
+    r.message = fmt::format("{} pages, {} references, {} unsupported numbers, {} other findings", out.pages,
+                            out.references, out.integrity.unsupported.size(),
+                            out.integrity.problem_count() - out.integrity.unsupported.size());
     return r;
   }
 

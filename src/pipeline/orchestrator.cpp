@@ -13,6 +13,7 @@
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "base/strings.h"
 #include "base/time.h"
 
 namespace sci::pipeline {
@@ -106,6 +107,14 @@ Stage Orchestrator::next_after(Stage s) const {
 Status Orchestrator::run_idea(IdeaState& state, const std::atomic<bool>& cancel, std::atomic<bool>& stop_all,
                               std::string& stop_reason) {
   log::ScopedContext ctx("idea", state.name);
+  struct Unmark {  // the heartbeat stops naming the idea when its worker lets go of it
+    Orchestrator* self;
+    std::string name;
+    ~Unmark() {
+      std::lock_guard lock(self->active_mu_);
+      self->active_.erase(name);
+    }
+  } unmark{this, state.name};
   while (!is_terminal(state.next)) {
     if (cancel || stop_all) return ok_status();
     Stage stage = state.next;
@@ -127,6 +136,7 @@ Status Orchestrator::run_idea(IdeaState& state, const std::atomic<bool>& cancel,
     rec.stage = stage;
     rec.started_at = time::now_iso8601();
     events_.emit({EventKind::kStageStarted, "", state.name, stage_name(stage), "started", state.cost_usd});
+    mark_active(state.name, stage_name(stage));
     auto t0 = std::chrono::steady_clock::now();
     auto result = driver_.run_stage(stage, state, cancel);
     rec.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -175,6 +185,34 @@ Status Orchestrator::run_idea(IdeaState& state, const std::atomic<bool>& cancel,
     if (options_.stop_after && *options_.stop_after == stage && !is_terminal(state.next)) return ok_status();
   }
   return ok_status();
+}
+
+void Orchestrator::mark_active(const std::string& idea, const std::string& stage) {
+  std::lock_guard lock(active_mu_);
+  active_[idea] = {stage, std::chrono::steady_clock::now()};
+}
+
+// Every heartbeat_s while ideas run: one event naming each idea's stage and how long it
+// has been in it, so a hang shows in events.jsonl and `scientist status`.
+void Orchestrator::heartbeat_loop(const std::atomic<bool>& done) {
+  if (options_.heartbeat_s <= 0) return;
+  auto next = std::chrono::steady_clock::now() + std::chrono::duration<double>(options_.heartbeat_s);
+  while (!done) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (std::chrono::steady_clock::now() < next) continue;
+    next += std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(options_.heartbeat_s));
+    std::vector<std::string> parts;
+    {
+      std::lock_guard lock(active_mu_);
+      auto now = std::chrono::steady_clock::now();
+      for (const auto& [idea, at] : active_)
+        parts.push_back(fmt::format("{} in {} for {:.0f} s", idea, at.first,
+                                    std::chrono::duration<double>(now - at.second).count()));
+    }
+    events_.emit({EventKind::kHeartbeat, "", "", "", parts.empty() ? "alive" : str::join(parts, "; "),
+                  driver_.total_cost_usd()});
+  }
 }
 
 Result<Stage> pause_checkpoint_stage(const std::string& checkpoint) {
@@ -314,7 +352,11 @@ Result<BatchSummary> Orchestrator::run(const std::atomic<bool>& cancel) {
     int k = std::max(1, options_.parallel);
     std::vector<std::thread> threads;
     for (int t = 0; t < k; ++t) threads.emplace_back(worker);
+    std::atomic<bool> workers_done{false};
+    std::thread heartbeat([&] { heartbeat_loop(workers_done); });
     for (auto& t : threads) t.join();
+    workers_done = true;
+    heartbeat.join();
     if (!options_.open_ended || cancel || stop_all) break;
     bool paused = false;
     for (const auto& st : states) paused = paused || !is_terminal(st.next);

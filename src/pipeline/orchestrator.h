@@ -6,6 +6,8 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +32,7 @@ struct BatchOptions {
   bool open_ended = false;            // --open-ended: ideas K at a time, seeing earlier scores
   std::optional<Stage> pause_before;  // --pause-at: stop before this stage for a human check
   double max_wall_h = 0;            // 0 = none: past it, ideas stop cleanly at the next stage
+  double heartbeat_s = 30;          // a heartbeat event this often while ideas run; 0 = none
 };
 
 // --pause-at checkpoints: "idea" pauses before the experiment (edit idea.json),
@@ -85,6 +88,10 @@ class Orchestrator {
   EventSink& events_;
   BatchOptions options_;
   std::chrono::steady_clock::time_point batch_start_;
+  void mark_active(const std::string& idea, const std::string& stage);
+  void heartbeat_loop(const std::atomic<bool>& done);
+  std::mutex active_mu_;
+  std::map<std::string, std::pair<std::string, std::chrono::steady_clock::time_point>> active_;
 };
 
 // Reads summary.json / state.json files under a results dir for `scientist status`.

@@ -321,7 +321,12 @@ Result<ProcessOutcome> PosixProcessRunner::run(const ProcessSpec& spec) {
     if (!exited) {
       if (spec.timeout.count() > 0 && now - start >= spec.timeout) begin_stop(ExitKind::kTimedOut);
       if (spec.cancel && spec.cancel->load()) begin_stop(ExitKind::kCancelled);
-      if (spec.quota.max_bytes > 0 && now - last_quota_check >= spec.quota.poll) {
+      // Past a quarter of the quota the directory is measured on every pass (a writer
+      // can add hundreds of MB between two 50 ms polls on a busy machine).
+      auto quota_poll = outcome.peak_disk_bytes * 4 > spec.quota.max_bytes
+                            ? std::min<Clock::duration>(spec.quota.poll, std::chrono::milliseconds(2))
+                            : Clock::duration(spec.quota.poll);
+      if (spec.quota.max_bytes > 0 && now - last_quota_check >= quota_poll) {
         last_quota_check = now;
         auto used = fs::directory_size_bytes(spec.quota.dir);
         outcome.peak_disk_bytes = std::max<std::uint64_t>(outcome.peak_disk_bytes, used);
@@ -353,7 +358,7 @@ Result<ProcessOutcome> PosixProcessRunner::run(const ProcessSpec& spec) {
     int nfds = 0;
     if (out.fd >= 0) fds[nfds++] = {out.fd, POLLIN, 0};
     if (err.fd >= 0) fds[nfds++] = {err.fd, POLLIN, 0};
-    int n = ::poll(fds, static_cast<nfds_t>(nfds), 20);
+    int n = ::poll(fds, static_cast<nfds_t>(nfds), outcome.peak_disk_bytes * 4 > spec.quota.max_bytes && spec.quota.max_bytes > 0 ? 2 : 20);
     if (n < 0 && errno != EINTR) break;
     if (n <= 0) continue;
     for (int i = 0; i < nfds; ++i) {

@@ -331,7 +331,7 @@ Result<SandboxOutcome> Sandbox::run(const SandboxPolicy& policy, const std::vect
   spec.max_output_bytes = policy.max_output_bytes;
   spec.cancel = cancel;
   spec.limits = policy.limits;
-  spec.quota = DiskQuota{policy.workdir, policy.disk_quota_bytes, std::chrono::milliseconds(50)};
+  spec.quota = DiskQuota{policy.workdir, policy.disk_quota_bytes, std::chrono::milliseconds(20)};
   if (policy.disk_quota_bytes > 0 && spec.limits.file_size_bytes == 0)
     spec.limits.file_size_bytes = policy.disk_quota_bytes + (1u << 20);  // one file can't overshoot
   if (policy.level == SandboxLevel::kStrict) {

@@ -26,6 +26,9 @@ FakeLlmServer::FakeLlmServer(LlmWire wire) : wire_(wire) {
   server_.Post(wire_ == LlmWire::kOpenAi ? "/v1/chat/completions" : "/v1/messages", route);
   port_ = server_.bind_to_any_port("127.0.0.1");
   thread_ = std::thread([this] { server_.listen_after_bind(); });
+  // httplib's stop() does nothing until the listen loop runs: without this wait a
+  // server destroyed before its first request hangs in the destructor's join().
+  for (int i = 0; i < 1000 && !server_.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
 }
 
 FakeLlmServer::~FakeLlmServer() {

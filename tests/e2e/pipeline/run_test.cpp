@@ -228,12 +228,6 @@ TEST(PipelineE2E, ThreeIdeasOnTwoGpuSlotsRunTwoAtATimeOneGpuEach) {
   EXPECT_EQ(used, (std::set<std::string>{"0", "1"}));
 }
 
-}  // namespace
-}  // namespace sci::testing
-
-namespace sci::testing {
-namespace {
-
 TEST(PipelineE2E, OpenEndedGeneratesTheNextIdeaSeeingTheFinishedOnesScoreAndImproveRevisesThePaper) {
   auto dir = fresh_temp_dir("pipeline_open_ended");
   auto tmpl = copy_fast_template(dir);

@@ -27,6 +27,22 @@ stdfs::path idea_with_template(const std::string& temp) {
   return idea;
 }
 
+// A writeup context on the idea_basic runs with the scripted model, editor and literature.
+WriteupContext fixture_context(const stdfs::path& idea, const templates::Manifest& manifest, PaperEditor& editor,
+                               llm::LlmClient& llm, literature::LiteratureClient& literature) {
+  WriteupContext ctx;
+  ctx.idea_dir = idea;
+  ctx.manifest = &manifest;
+  ctx.editor = &editor;
+  ctx.llm = &llm;
+  ctx.literature = &literature;
+  ctx.idea_name = "cyclical_lr";
+  ctx.idea_title = testing::kWriteupFakeIdeaTitle;
+  ctx.idea_description = testing::kWriteupFakeIdeaDescription;
+  ctx.options.latex_timeout_s = 120;
+  return ctx;
+}
+
 TEST(WriteupPdfTest, ScriptedWriterEndsWithACompiledPaperWithRealCitations) {
   if (!latex::latex_available()) GTEST_SKIP() << "pdflatex/bibtex not installed";
   auto idea = idea_with_template("writeup_pdf");
@@ -40,17 +56,8 @@ TEST(WriteupPdfTest, ScriptedWriterEndsWithACompiledPaperWithRealCitations) {
   });
   testing::FakeLiterature literature(testing::writeup_sample_papers());
   testing::ScriptedPaperEditor editor(idea, testing::writeup_fake_writer);
-  WriteupContext ctx;
-  ctx.idea_dir = idea;
-  ctx.manifest = &manifest;
-  ctx.editor = &editor;
-  ctx.llm = &llm;
-  ctx.literature = &literature;
-  ctx.idea_name = "cyclical_lr";
-  ctx.idea_title = testing::kWriteupFakeIdeaTitle;
-  ctx.idea_description = testing::kWriteupFakeIdeaDescription;
+  WriteupContext ctx = fixture_context(idea, manifest, editor, llm, literature);
   ctx.options.cite_rounds = 4;
-  ctx.options.latex_timeout_s = 120;
 
   auto out = run_writeup(ctx);
   ASSERT_TRUE(out.ok()) << out.error().to_string();
@@ -122,6 +129,47 @@ TEST(WriteupPdfTest, PaperCheckCommandReportsUnsupportedNumbersOfAWrongPaper) {
                   .ok());
   auto ok = testing::run_scientist({"paper", "check", idea.string()}, idea, {}, 120);
   EXPECT_EQ(ok.exit_code, 0) << ok.output;
+}
+
+// The writer's first edit breaks the build with an undefined command; the build error,
+// with its file and line, goes back to the writer, which removes it; the next build works.
+TEST(WriteupPdfTest, ALatexErrorIsFedBackToTheWriterWhoFixesIt) {
+  if (!latex::latex_available()) GTEST_SKIP() << "pdflatex/bibtex not installed";
+  auto idea = idea_with_template("writeup_pdf_fix");
+  auto manifest = testing::writeup_basic_manifest();
+  testing::ScriptedLlm llm;
+  llm.set_responder([](const llm::ChatRequest&) -> std::string { return R"({"done": true})"; });
+  testing::FakeLiterature literature(testing::writeup_sample_papers());
+  const std::string broken = "\\undefinedmacroxyz{}";
+  int edits = 0;
+  bool fed_back = false;
+  testing::ScriptedPaperEditor editor(idea, [&](const std::string& instruction, const std::string& tex) {
+    if (instruction.find("undefinedmacroxyz") != std::string::npos) {
+      fed_back = true;
+      std::string fixed = tex;
+      fixed.erase(fixed.find(broken), broken.size());
+      return fixed;
+    }
+    std::string out = testing::writeup_fake_writer(instruction, tex);
+    if (++edits == 1) {
+      size_t at = out.find("\\section{Introduction}");
+      if (at != std::string::npos) out.insert(at, broken + "\n");
+    }
+    return out;
+  });
+  WriteupContext ctx = fixture_context(idea, manifest, editor, llm, literature);
+  ctx.options.cite_rounds = 1;
+  ctx.options.chktex_rounds = 0;
+
+  auto out = run_writeup(ctx);
+  ASSERT_TRUE(out.ok()) << out.error().to_string();
+  EXPECT_TRUE(fed_back) << "the build error never reached the writer";
+  EXPECT_TRUE(out->pdf_built);
+  EXPECT_GE(out->build_attempts, 2);
+  EXPECT_TRUE(stdfs::exists(idea / "latex/attempts/paper_2"));
+  auto tex = fs::read_file(idea / "latex/template.tex");
+  ASSERT_TRUE(tex.ok());
+  EXPECT_EQ(tex->find(broken), std::string::npos);
 }
 
 }  // namespace
