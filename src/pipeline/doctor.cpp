@@ -2,6 +2,7 @@
 // never hang the pre-flight.
 #include "pipeline/doctor.h"
 
+#include <algorithm>
 #include <regex>
 #include <set>
 
@@ -9,6 +10,8 @@
 
 #include "base/fs.h"
 #include "base/strings.h"
+#include "http/transport.h"
+#include "llm/model_ref.h"
 #include "proc/find_program.h"
 #include "proc/run_capture.h"
 
@@ -166,6 +169,25 @@ DoctorReport run_doctor(const DoctorOptions& options) {
        set.empty() ? "set OPENAI_API_KEY, ANTHROPIC_API_KEY, ... or use a local server (--base-url) or a cassette" : ""},
       false);
 
+  // LLM endpoints: reachable at all (any HTTP status) within a short timeout.
+  if (!options.llm_endpoints.empty()) {
+    auto transport = http::make_curl_transport();
+    for (const auto& url : options.llm_endpoints) {
+      http::HttpRequest req;
+      req.url = url;
+      req.timeout = std::chrono::milliseconds(options.endpoint_timeout_ms);
+      req.connect_timeout = std::chrono::milliseconds(options.endpoint_timeout_ms);
+      req.max_response_bytes = 1 << 16;
+      auto r = transport->send(req);
+      if (r.ok())
+        add({"llm endpoint", CheckStatus::kOk, fmt::format("{} answers (HTTP {})", url, r->status), ""}, false);
+      else
+        add({"llm endpoint", CheckStatus::kWarn, fmt::format("{} unreachable: {}", url, r.error().message),
+             "check the network or proxy (HTTPS_PROXY), the --base-url, or run offline with --replay"},
+            false);
+    }
+  }
+
   if (options.template_dir) {
     bool exists = std::filesystem::is_directory(*options.template_dir, ec);
     add({"template", exists ? CheckStatus::kOk : CheckStatus::kFail, options.template_dir->string(),
@@ -175,6 +197,22 @@ DoctorReport run_doctor(const DoctorOptions& options) {
 
   report.can_run = !blocking_failure;
   return report;
+}
+
+std::vector<std::string> llm_endpoints(const config::Config& config) {
+  std::vector<std::string> out;
+  if (!config.get_string("llm.replay").empty()) return out;
+  auto providers = llm::providers_from_config(config);
+  if (!providers.ok()) return out;
+  for (const char* role : {"ideas", "coder", "writer", "citations", "reviewer"}) {
+    auto reference = llm::model_reference_for_role(config, role);
+    if (!reference.ok()) continue;
+    auto resolved = llm::resolve_model(*reference, *providers, config.get_string("llm.base_url"));
+    if (!resolved.ok() || resolved->provider.base_url.empty()) continue;
+    if (std::find(out.begin(), out.end(), resolved->provider.base_url) == out.end())
+      out.push_back(resolved->provider.base_url);
+  }
+  return out;
 }
 
 }  // namespace sci::pipeline

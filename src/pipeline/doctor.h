@@ -1,6 +1,7 @@
 // Pre-flight checks (`scientist doctor` and the start of `scientist run`): tools,
 // interpreter and imports, sandbox, disk, API keys. Each check is OK/WARN/FAIL with
-// the exact fix. No paid call is made before these pass.
+// the exact fix, and whether the configured LLM endpoints answer. No paid call is made
+// before these pass.
 #pragma once
 
 #include <filesystem>
@@ -8,6 +9,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "config/config.h"
 
 namespace sci::pipeline {
 
@@ -30,7 +33,15 @@ struct DoctorOptions {
   PdfMode pdf = PdfMode::kRequired;
   std::uint64_t min_free_disk_mb = 2048;
   std::map<std::string, std::string> environment;  // for key checks; names only are reported
+  // LLM endpoints to probe (base URLs of the configured providers; see llm_endpoints()).
+  // Any HTTP answer counts as reachable; no answer within the timeout is a WARN.
+  std::vector<std::string> llm_endpoints;
+  int endpoint_timeout_ms = 3000;
 };
+
+// The base URLs of the providers the configured models use (every role; a replayed
+// run has none).
+std::vector<std::string> llm_endpoints(const config::Config& config);
 
 struct DoctorReport {
   std::vector<Check> checks;

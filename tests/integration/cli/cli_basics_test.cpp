@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/fs.h"
+#include "http/loopback_server.h"
 #include "support/cli_runner.h"
 #include "support/test_paths.h"
 
@@ -80,6 +81,39 @@ TEST(CliBasicsTest, DoctorFailsForMissingTemplateWithFix) {
   auto r = run_scientist({"doctor", "--template", "/nonexistent/template"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("FAIL"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sci::testing
+
+namespace sci::testing {
+namespace {
+
+// The configured provider's endpoint is probed with a short timeout: a live loopback
+// server answers (any HTTP status counts), a dead port is a WARN with the fix, and
+// neither blocks a run.
+TEST(CliDoctorEndpointTest, ReachableEndpointIsOkAndADeadOneIsAWarningWithTheFix) {
+  auto dir = fresh_temp_dir("doctor_endpoint");
+  auto server = http::LoopbackServer::start([](const http::HttpRequest&) {
+    http::HttpResponse r;
+    r.status = 404;
+    r.body = "{}";
+    return r;
+  });
+  ASSERT_TRUE(server.ok());
+  auto live = run_scientist({"doctor", "--no-pdf"}, dir,
+                            {"SCIENTIST_LLM_MODEL=my-model", "SCIENTIST_LLM_BASE_URL=" + (*server)->base_url() + "/v1"},
+                            60);
+  EXPECT_EQ(live.exit_code, 0) << live.output;
+  EXPECT_NE(live.output.find("answers (HTTP 404)"), std::string::npos) << live.output;
+
+  std::string dead_url = (*server)->base_url() + "/v1";
+  (*server)->stop();
+  auto dead = run_scientist({"doctor", "--no-pdf"}, dir,
+                            {"SCIENTIST_LLM_MODEL=my-model", "SCIENTIST_LLM_BASE_URL=" + dead_url}, 60);
+  EXPECT_EQ(dead.exit_code, 0) << "an unreachable endpoint is a warning, not a failure: " << dead.output;
+  EXPECT_NE(dead.output.find("unreachable"), std::string::npos) << dead.output;
+  EXPECT_NE(dead.output.find("--replay"), std::string::npos) << dead.output;
 }
 
 }  // namespace
