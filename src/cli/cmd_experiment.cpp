@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "cli/commands.h"
+#include "cli/literature_setup.h"
 #include "cli/signals.h"
 #include "coder/coder.h"
 #include "experiment/agent.h"
@@ -100,20 +101,14 @@ int run_stage_command(Context& ctx, std::vector<std::string> args, StageName whi
     script_runner = std::move(made).value();
   }
 
-  // The coder's model: llm.model_coder, else llm.model (provider:model or a bare name).
-  auto reference = llm::model_reference_for_role(ctx.config, "coder");
-  if (!reference.ok()) return report_error(reference.error());
-  auto providers = llm::providers_from_config(ctx.config);
-  if (!providers.ok()) return report_error(providers.error());
-  auto resolved = llm::resolve_model(*reference, *providers, ctx.config.get_string("llm.base_url"));
-  if (!resolved.ok()) return report_error(resolved.error());
+  // The coder's model: llm.model_coder, else llm.model (provider:model or a bare name);
+  // with llm.replay a cassette answers instead.
   std::atomic<bool>& cancel = install_cancel_handlers();
-  llm::ClientOptions client_options;
-  client_options.cancel = &cancel;
-  auto client = llm::make_client_for_role(ctx.config, "coder", client_options);
+  std::string model;
+  auto client = llm_client_for_role(ctx, "coder", &model, &cancel);
   if (!client.ok()) return report_error(client.error());
   coder::CoderOptions coder_options;
-  coder_options.model = resolved->model;
+  coder_options.model = model == "replay" ? std::string() : model;
   coder_options.temperature = ctx.config.get_double("llm.temperature");
   coder_options.max_output_tokens = static_cast<int>(ctx.config.get_int("llm.max_output_tokens"));
   coder_options.tag = llm::CallTag{idea->name, name, "coder", 0};
