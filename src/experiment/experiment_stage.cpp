@@ -256,6 +256,10 @@ ExperimentResult Loop::run() {
     request.gpus = opt_.gpus;
     request.cancel = opt_.cancel;
     log::info("experiment: run {} attempt {}/{}", run, attempt, attempts);
+    // The code snapshot (the executor writes it too) exists before anyone hears of the
+    // run: a crash from here on resumes by executing this code, not by asking again.
+    if (auto code = fs::read_file(in_.idea_dir / "experiment.py"); code.ok())
+      (void)fs::write_file_atomic(in_.idea_dir / fmt::format("run_{}.py", run), *code);
     emit({"experiment", "run_started", run, attempt, "", command(run)});
     auto executed = executor_.run(in_.manifest, request);
     if (!executed.ok()) {

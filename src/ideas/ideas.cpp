@@ -31,6 +31,7 @@ Json to_json(const Idea& i) {
   else if (i.novelty_status == "not_novel") j["novel"] = false;
   if (!i.novelty_evidence.empty()) j["novelty_evidence"] = i.novelty_evidence;
   if (i.score >= 0) j["Score"] = i.score;
+  if (i.first_turn >= 0) j["generation_turns"] = {i.first_turn, i.last_turn};
   return j;
 }
 
@@ -81,6 +82,11 @@ Result<Idea> from_object(const Json& o, bool strict) {
   else if (auto n = o.find("novel"); n != o.end() && n->is_boolean()) i.novelty_status = n->get<bool>() ? "novel" : "not_novel";
   if (auto it = o.find("novelty_evidence"); it != o.end() && it->is_string()) i.novelty_evidence = it->get<std::string>();
   if (auto it = o.find("Score"); it != o.end() && it->is_number()) i.score = it->get<double>();
+  if (auto it = o.find("generation_turns"); it != o.end() && it->is_array() && it->size() == 2 &&
+                                            (*it)[0].is_number_integer() && (*it)[1].is_number_integer()) {
+    i.first_turn = (*it)[0].get<int>();
+    i.last_turn = (*it)[1].get<int>();
+  }
   return i;
 }
 
@@ -287,6 +293,10 @@ Result<GenerateReport> generate_ideas(llm::LlmClient& llm, const TemplateInfo& i
   log::info("ideas: archive has {} ideas ({} generated); generating {} more", report.archive.size(), existing, wanted);
 
   int turn = options.first_turn;
+  if (turn < 0) {
+    turn = 0;
+    for (const auto& i : report.archive) turn = std::max(turn, i.last_turn + 1);
+  }
   SCI_ASSIGN_OR_RETURN(std::string system, prompts::render("ideas/system", {{"template_system", info.system}}));
   auto ask = [&](std::vector<llm::Message>& history) -> Result<std::string> {
     llm::ChatRequest req;
@@ -316,6 +326,7 @@ Result<GenerateReport> generate_ideas(llm::LlmClient& llm, const TemplateInfo& i
   };
 
   for (int attempt = 1; attempt <= wanted; ++attempt) {
+    const int attempt_first_turn = turn;
     std::vector<llm::Message> history;
     SCI_ASSIGN_OR_RETURN(std::string first,
                          prompts::render("ideas/generate", {{"task_description", info.task_description},
@@ -351,6 +362,8 @@ Result<GenerateReport> generate_ideas(llm::LlmClient& llm, const TemplateInfo& i
       }
       current = std::move(better).value();
     }
+    current.first_turn = attempt_first_turn;
+    current.last_turn = turn - 1;
     report.archive.push_back(current);
     SCI_TRY(save_archive(options.archive_path, report.archive));
     report.added.push_back(current);

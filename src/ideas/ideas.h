@@ -27,6 +27,10 @@ struct Idea {
   // Open-ended mode: the review's overall score once the idea finished (0 = it
   // failed); < 0 = not researched yet. Shown to the model when it proposes more.
   double score = -1;
+  // The CallTag.turn range [first, last] of the calls that generated it (-1 = unknown,
+  // e.g. a seed). A resumed generation continues after the largest `last`.
+  int first_turn = -1;
+  int last_turn = -1;
 };
 
 struct TemplateInfo {
@@ -70,7 +74,10 @@ struct GenerateOptions {
   std::optional<double> temperature = 0.75;
   int max_output_tokens = 4096;
   std::filesystem::path archive_path;  // ideas.json; created with the seeds when absent
-  int first_turn = 0;  // CallTag.turn of the first call (a resumed or later call continues the count)
+  // CallTag.turn of the first call; -1 = after the turns recorded in the archive (so a
+  // resumed or later generation continues the count and repeats the prompts of an idea
+  // cut off mid-way, which the call journal then answers).
+  int first_turn = -1;
 };
 
 // Records an idea's final score in the archive (open-ended mode). kNotFound when the

@@ -165,8 +165,7 @@ class ModuleStageDriver final : public ModuleDriver {
     options.temperature = config_.get_double("llm.temperature");
     options.max_output_tokens = static_cast<int>(config_.get_int("llm.max_output_tokens"));
     options.archive_path = request_.batch_dir / "ideas.json";
-    // A resumed or later generation continues the turn count (replay and the journal key on it).
-    options.first_turn = journal_->turns("", "ideas", "ideas");
+    // first_turn stays -1: generation continues after the turns recorded in the archive.
     std::lock_guard lock(archive_mu_);
     SCI_ASSIGN_OR_RETURN(ideas::GenerateReport report,
                          ideas::generate_ideas(*clients_["ideas"], info, options, [this](const ideas::Idea& idea) {
@@ -334,7 +333,12 @@ class ModuleStageDriver final : public ModuleDriver {
     SCI_ASSIGN_OR_RETURN(bool pending_run, restore_stage_files(stage, state));
     // Turns continue after those already journalled, so a resumed experiment asks for
     // the next turn rather than the first one again.
-    int base_turn = stage == Stage::kExperiment ? journal_->last_turn(state.name, stage_name(stage), "coder") : 0;
+    // A stage with no run on disk yet starts over from turn 1 (its journalled replies are
+    // served again for the identical prompts).
+    bool runs_on_disk = pending_run || experiment::completed_runs_on_disk(state.dir) > 0;
+    int base_turn = stage == Stage::kExperiment && runs_on_disk
+                        ? journal_->last_turn(state.name, stage_name(stage), "coder")
+                        : 0;
     SCI_ASSIGN_OR_RETURN(coder::Coder coder,
                          make_coder(state, "coder", stage_name(stage), {"experiment.py"}, base_turn));
     experiment::CoderAgent agent(coder, llm::CallTag{state.name, stage_name(stage), "coder", base_turn});

@@ -55,7 +55,8 @@ Result<std::string> template_hash(const std::filesystem::path& template_dir) {
   for (; it != end; it.increment(ec)) {
     if (ec) break;
     const auto name = it->path().filename().string();
-    if (it->is_directory(ec) && (name == "__pycache__" || name == ".git")) {
+    // run_0/ is the machine-made baseline cache, not the template's content.
+    if (it->is_directory(ec) && (name == "__pycache__" || name == ".git" || name == "run_0")) {
       it.disable_recursion_pending();
       continue;
     }

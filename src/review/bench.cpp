@@ -380,8 +380,10 @@ std::string bench_report_text(const BenchReport& r) {
   std::string out;
   out += fmt::format("papers: {} ({} accept, {} reject){}\n", r.n, r.n_accept, r.n_reject,
                      r.missing_reviews ? fmt::format("; {} without a review were skipped", r.missing_reviews) : "");
-  out += fmt::format("mean LLM Overall {:.3f} vs mean human rating {:.3f} (automated scores usually run higher)\n",
-                     r.mean_overall, r.mean_human_rating);
+  out += fmt::format(
+      "mean LLM Overall {:.3f} vs mean human rating {:.3f} (the scales differ: compare rankings, AUC and r, "
+      "not the means)\n",
+      r.mean_overall, r.mean_human_rating);
   out += fmt::format("ROC AUC of Overall: {:.4f}    Pearson r with human mean: {:.4f}\n\n", r.auc_overall,
                      r.pearson_r_overall_vs_human_mean);
   out += fmt::format("{:<16} {:>4} {:>4} {:>4} {:>4} {:>8} {:>8} {:>8} {:>8} {:>8}\n", "prediction", "tp", "fp", "tn",
