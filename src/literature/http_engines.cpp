@@ -39,6 +39,12 @@ int int_or(const Json& o, const char* key, int fallback) {
   return it != o.end() && it->is_number_integer() ? it->get<int>() : fallback;
 }
 
+// The retry policy every engine uses; only the name, the wait cap and the fix differ.
+FetchPolicy fetch_policy(const char* engine, const EngineOptions& o, int max_wait_s, std::string rate_limit_fix) {
+  return FetchPolicy{engine, o.max_attempts, o.initial_backoff, std::chrono::milliseconds(30000),
+                     std::chrono::milliseconds(static_cast<long long>(max_wait_s) * 1000), std::move(rate_limit_fix)};
+}
+
 // Shared shape of the four engines: build a request, fetch with limits, parse.
 class HttpEngine : public LiteratureClient {
  public:
@@ -80,13 +86,12 @@ class S2Engine final : public HttpEngine {
  public:
   explicit S2Engine(const EngineOptions& o)
       : HttpEngine(o,
-                   FetchPolicy{"Semantic Scholar", o.max_attempts, o.initial_backoff, std::chrono::milliseconds(30000),
-                               std::chrono::milliseconds(static_cast<long long>(o.s2_max_wait_s) * 1000),
-                               o.s2_api_key.empty()
-                                   ? "set S2_API_KEY (free key from semanticscholar.org) or use another engine "
-                                     "(--engine openalex, --engine local)"
-                                   : "the key's rate limit was exceeded; slow down or use another engine "
-                                     "(--engine openalex, --engine local)"},
+                   fetch_policy("Semantic Scholar", o, o.s2_max_wait_s,
+                                o.s2_api_key.empty()
+                                    ? "set S2_API_KEY (free key from semanticscholar.org) or use another engine "
+                                      "(--engine openalex, --engine local)"
+                                    : "the key's rate limit was exceeded; slow down or use another engine "
+                                      "(--engine openalex, --engine local)"),
                    o.s2_api_key.empty() ? o.s2_rate_per_s_without_key : o.s2_rate_per_s_with_key) {}
   std::string engine_name() const override { return "s2"; }
 
@@ -142,9 +147,8 @@ class OpenAlexEngine final : public HttpEngine {
  public:
   explicit OpenAlexEngine(const EngineOptions& o)
       : HttpEngine(o,
-                   FetchPolicy{"OpenAlex", o.max_attempts, o.initial_backoff, std::chrono::milliseconds(30000),
-                               std::chrono::milliseconds(static_cast<long long>(o.max_wait_s) * 1000),
-                               "set OPENALEX_MAIL_ADDRESS for the polite pool or use another engine (--engine local)"},
+                   fetch_policy("OpenAlex", o, o.max_wait_s,
+                                "set OPENALEX_MAIL_ADDRESS for the polite pool or use another engine (--engine local)"),
                    o.other_rate_per_s) {}
   std::string engine_name() const override { return "openalex"; }
 
@@ -264,9 +268,8 @@ class ArxivEngine final : public HttpEngine {
  public:
   explicit ArxivEngine(const EngineOptions& o)
       : HttpEngine(o,
-                   FetchPolicy{"arXiv", o.max_attempts, o.initial_backoff, std::chrono::milliseconds(30000),
-                               std::chrono::milliseconds(static_cast<long long>(o.max_wait_s) * 1000),
-                               "arXiv asks for one request every 3 s; retry later or use another engine"},
+                   fetch_policy("arXiv", o, o.max_wait_s,
+                                "arXiv asks for one request every 3 s; retry later or use another engine"),
                    std::min(o.other_rate_per_s, 1.0 / 3.0)) {}
   std::string engine_name() const override { return "arxiv"; }
 
@@ -312,10 +315,9 @@ class CrossrefEngine final : public HttpEngine {
  public:
   explicit CrossrefEngine(const EngineOptions& o)
       : HttpEngine(o,
-                   FetchPolicy{"Crossref", o.max_attempts, o.initial_backoff, std::chrono::milliseconds(30000),
-                               std::chrono::milliseconds(static_cast<long long>(o.max_wait_s) * 1000),
-                               "set OPENALEX_MAIL_ADDRESS (used as the Crossref polite-pool mailto) or use another "
-                               "engine"},
+                   fetch_policy("Crossref", o, o.max_wait_s,
+                                "set OPENALEX_MAIL_ADDRESS (used as the Crossref polite-pool mailto) or use another "
+                                "engine"),
                    o.other_rate_per_s) {}
   std::string engine_name() const override { return "crossref"; }
 
