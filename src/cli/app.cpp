@@ -36,6 +36,23 @@ std::string closest_command(const std::string& name) {
   return best_d <= 3 ? best : "";
 }
 
+// "scientist template" or "scientist template chek": the word names a group of commands
+// but no command of it. Lists the group's commands; returns false when `group` is no group.
+bool explain_group(const std::string& group, const std::string* sub) {
+  std::vector<const Command*> members;
+  for (const auto& c : commands())
+    if (c.name.find(' ') != std::string::npos && c.name.substr(0, c.name.find(' ')) == group) members.push_back(&c);
+  if (members.empty()) return false;
+  bool asked_help = sub && (*sub == "--help" || *sub == "-h" || *sub == "help");
+  FILE* out = asked_help ? stdout : stderr;
+  if (asked_help) std::fprintf(out, "'scientist %s' has these commands:\n", group.c_str());
+  else if (sub && !sub->empty()) std::fprintf(out, "scientist: '%s' is not a command of 'scientist %s'; use one of:\n", sub->c_str(), group.c_str());
+  else std::fprintf(out, "scientist: '%s' needs a command; use one of:\n", group.c_str());
+  for (const auto* c : members) std::fprintf(out, "  %-22s %s\n", c->name.c_str(), c->summary.c_str());
+  std::fprintf(out, "Run 'scientist %s --help' for its options.\n", members.front()->name.c_str());
+  return true;
+}
+
 }  // namespace
 
 int report_error(const Error& error) {
@@ -135,6 +152,8 @@ int run_main(int argc, char** argv) {
     }
   }
   if (!best) {
+    const std::string* sub = i + 1 < args.size() ? &args[i + 1] : nullptr;
+    if (explain_group(args[i], sub)) return sub && (*sub == "--help" || *sub == "-h" || *sub == "help") ? kExitOk : kExitUsage;
     std::string hint = closest_command(args[i]);
     std::fprintf(stderr, "scientist: unknown command '%s'%s\nRun 'scientist help' for the list.\n",
                  args[i].c_str(), hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint).c_str());

@@ -29,6 +29,22 @@ TEST(CliBasicsTest, UnknownCommandSuggestsClosestAndExitsTwo) {
   EXPECT_NE(r.output.find("did you mean 'doctor'"), std::string::npos) << r.output;
 }
 
+TEST(CliBasicsTest, AGroupWordAloneListsItsCommandsInsteadOfSuggestingItself) {
+  auto r = run_scientist({"template"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("'template' needs a command"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("template baseline"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("did you mean"), std::string::npos) << r.output;
+
+  auto typo = run_scientist({"template", "chek", "x"});
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(typo.output.find("'chek' is not a command of 'scientist template'"), std::string::npos) << typo.output;
+
+  auto help = run_scientist({"sandbox", "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.output.find("sandbox run"), std::string::npos) << help.output;
+}
+
 TEST(CliBasicsTest, UnknownFlagIsAUsageError) {
   auto r = run_scientist({"doctor", "--frobnicate"});
   EXPECT_EQ(r.exit_code, 2);
