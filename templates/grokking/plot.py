@@ -1,6 +1,6 @@
-"""Plots every run_* directory in the cwd: validation accuracy (val_acc.png) and
-training loss (train_loss.png) against training steps, one panel per task (mean over
-seeds). Writes the PNGs into the cwd.
+"""Plots every run_* directory in the cwd against training steps, one panel per task
+(mean over seeds): validation accuracy with training accuracy dashed (val_acc.png) and
+training loss (train_loss.png). Writes the PNGs into the cwd.
 
 Edit `labels` to choose which runs appear and what they are called in the legends.
 """
@@ -28,13 +28,19 @@ def load_runs():
     return runs
 
 
-def figure(runs, key, ylabel, filename, log_y=False):
+def figure(runs, key, ylabel, filename, log_y=False, dashed=None):
+    """One panel per task with `key` against steps for every run; `dashed` names a second
+    curve drawn dashed in the run's colour (training accuracy beside validation accuracy
+    shows the grokking gap)."""
     tasks = sorted({t for r in runs.values() for t in r})
     fig, axes = plt.subplots(1, len(tasks), figsize=(4 * len(tasks), 3.2), squeeze=False)
     for ax, task in zip(axes[0], tasks):
         for run, results in runs.items():
             if task in results:
-                ax.plot(results[task]["step"], results[task][key], label=labels[run])
+                line, = ax.plot(results[task]["step"], results[task][key], label=labels[run])
+                if dashed:
+                    ax.plot(results[task]["step"], results[task][dashed], linestyle="--", linewidth=0.9,
+                            color=line.get_color(), label=f"{labels[run]} (train)")
         ax.set_title(task)
         ax.set_xlabel("step")
         ax.set_ylabel(ylabel)
@@ -51,5 +57,5 @@ if __name__ == "__main__":
     runs = load_runs()
     if not runs:
         raise SystemExit("plot.py: no run_*/all_results.json for the runs named in `labels`")
-    figure(runs, "val_acc", "validation accuracy", "val_acc.png")
+    figure(runs, "val_acc", "accuracy", "val_acc.png", dashed="train_acc")
     figure(runs, "train_loss", "training loss", "train_loss.png", log_y=True)
