@@ -35,6 +35,21 @@ class Checker {
   CheckReport& report_;
 };
 
+// A parse error's message without the absolute path it starts with (the Problem already
+// names the file) and without nlohmann's exception tag, so it reads as one short line:
+// "invalid JSON at line 4, column 1: syntax error ...".
+std::string file_error_text(std::string message, const stdfs::path& path) {
+  std::string prefix = path.string() + ": ";
+  if (str::starts_with(message, prefix)) message.erase(0, prefix.size());
+  static const std::regex kTag(R"(\[json\.exception\.[a-z_]+\.[0-9]+\] )");
+  message = std::regex_replace(message, kTag, "");
+  static const std::regex kByte(R"(invalid JSON at byte [0-9]+: parse error at (line [0-9]+, column [0-9]+): )");
+  return std::regex_replace(message, kByte, "invalid JSON at $1: ");
+}
+
+constexpr const char* kJsonSyntaxFix =
+    "fix the JSON syntax there (usual causes: a comma before } or ], single quotes, a missing comma or quote)";
+
 // LaTeX source without % comments (an escaped \% stays).
 std::string strip_tex_comments(const std::string& tex) {
   std::string out;
@@ -58,10 +73,30 @@ void check_python(Checker& c, const stdfs::path& dir, const Manifest& m) {
     c.error("experiment.py", "missing",
             "add experiment.py: it must accept --out_dir=run_i and write run_i/final_info.json");
   } else {
-    if (experiment->find("out_dir") == std::string::npos)
+    if (experiment->find("out_dir") == std::string::npos) {
       c.error("experiment.py", "does not mention out_dir",
               "parse --out_dir (argparse: parser.add_argument(\"--out_dir\", default=\"run_0\")) and write "
               "final_info.json into it");
+    } else if (experiment->find("add_argument(") != std::string::npos &&
+               std::any_of(m.run_command.begin(), m.run_command.end(),
+                           [](const std::string& a) { return str::ends_with(a, "experiment.py"); })) {
+      // argparse rejects an option it was not given ("unrecognized arguments"), so a
+      // script declaring --out-dir fails every run that passes --out_dir=run_i.
+      for (const auto& arg : m.run_command) {
+        auto at = arg.find("={out_dir}");
+        if (!str::starts_with(arg, "--") || at == std::string::npos) continue;
+        std::string flag = arg.substr(0, at);
+        if (experiment->find("\"" + flag + "\"") == std::string::npos &&
+            experiment->find("'" + flag + "'") == std::string::npos)
+          c.error("experiment.py",
+                  fmt::format("argparse never declares \"{}\", but each run is started with {}=run_i (argparse "
+                              "would stop with \"unrecognized arguments\")",
+                              flag, flag),
+                  fmt::format("declare it: parser.add_argument(\"{}\", default=\"run_0\"), or make run_command in "
+                              "template.toml pass the option experiment.py declares",
+                              flag));
+      }
+    }
     if (experiment->find("final_info") == std::string::npos)
       c.error("experiment.py", "never writes final_info.json",
               "write {dataset: {\"means\": {metric: value}, \"stderrs\": {...}}} to <out_dir>/final_info.json");
@@ -78,7 +113,6 @@ void check_python(Checker& c, const stdfs::path& dir, const Manifest& m) {
             "edits it)");
   if (plot->find(".png") == std::string::npos && plot->find("savefig") == std::string::npos)
     c.error("plot.py", "never saves a figure", "save PNGs into the cwd with plt.savefig(\"name.png\")");
-  (void)m;
 }
 
 void check_prompt(Checker& c, const stdfs::path& dir) {
@@ -87,7 +121,7 @@ void check_prompt(Checker& c, const stdfs::path& dir) {
     if (j.error().code == ErrorCode::kNotFound)
       c.error("prompt.json", "missing", "add {\"system\": \"...\", \"task_description\": \"...\"}");
     else
-      c.error("prompt.json", j.error().message, "fix the JSON syntax");
+      c.error("prompt.json", file_error_text(j.error().message, dir / "prompt.json"), kJsonSyntaxFix);
     return;
   }
   if (!j->is_object()) {
@@ -110,7 +144,7 @@ void check_seed_ideas(Checker& c, const stdfs::path& dir) {
       c.error("seed_ideas.json", "missing",
               "add a JSON list of 1-3 ideas with Name, Title, Experiment, Interestingness, Feasibility, Novelty");
     else
-      c.error("seed_ideas.json", j.error().message, "fix the JSON syntax");
+      c.error("seed_ideas.json", file_error_text(j.error().message, dir / "seed_ideas.json"), kJsonSyntaxFix);
     return;
   }
   if (!j->is_array() || j->empty()) {
@@ -131,12 +165,18 @@ void check_seed_ideas(Checker& c, const stdfs::path& dir) {
     for (const char* key : {"Name", "Title", "Experiment"}) {
       if (!idea.contains(key) || !idea[key].is_string() || str::trim(idea[key].get<std::string>()).empty())
         c.error("seed_ideas.json", fmt::format("{}: \"{}\" missing or not a non-empty string", where, key),
-                fmt::format("add \"{}\": \"...\"", key));
+                std::string(key) == "Name"
+                    ? std::string("add \"Name\": \"a_short_snake_case_id\" (it becomes part of a directory name)")
+                    : fmt::format("add \"{}\": \"...\"", key));
     }
     for (const char* key : {"Interestingness", "Feasibility", "Novelty"}) {
-      if (!idea.contains(key) || !idea[key].is_number())
-        c.error("seed_ideas.json", fmt::format("{}: \"{}\" missing or not a number", where, key),
+      if (!idea.contains(key))
+        c.error("seed_ideas.json", fmt::format("{}: \"{}\" missing", where, key),
                 fmt::format("add \"{}\": a score from 1 to 10", key));
+      else if (!idea[key].is_number())
+        c.error("seed_ideas.json",
+                fmt::format("{}: \"{}\" is {} ({}), not a number", where, key, idea[key].dump(), idea[key].type_name()),
+                fmt::format("write \"{}\": a number from 1 to 10, without quotes", key));
       else if (double v = idea[key].get<double>(); v < 1 || v > 10)
         c.error("seed_ideas.json", fmt::format("{}: \"{}\" is {} (outside 1-10)", where, key, v),
                 "use a score from 1 to 10");
@@ -197,21 +237,50 @@ void check_latex(Checker& c, const stdfs::path& dir, const CheckReport& report, 
   // Bibliography: \bibliography{x} needs latex/x.bib or an embedded filecontents{x.bib}.
   static const std::regex kBib(R"(\\bibliography\{([^}]*)\})");
   std::smatch m;
+  std::vector<std::string> bib_files;  // latex/NAME.bib as named in \bibliography
+  std::string bib_text = *text;        // every entry the paper can cite: embedded ones are in the .tex
+  bool bib_complete = false;           // \bibliography present and each of its files found
   if (!std::regex_search(tex, m, kBib)) {
     c.error("latex/template.tex", "no \\bibliography{...}",
             "add \\bibliographystyle{plainnat} and \\bibliography{references} with latex/references.bib");
   } else {
+    bib_complete = true;
     for (const auto& raw : str::split(m[1].str(), ',')) {
       std::string name(str::trim(raw));
       if (name.empty()) continue;
       std::string file = str::ends_with(name, ".bib") ? name : name + ".bib";
       bool embedded = text->find("filecontents}{" + file + "}") != std::string::npos ||
                       text->find("filecontents*}{" + file + "}") != std::string::npos;
-      std::error_code ec;
-      if (!embedded && !stdfs::is_regular_file(dir / "latex" / file, ec))
+      bib_files.push_back("latex/" + file);
+      if (embedded) continue;
+      if (auto bib = fs::read_file(dir / "latex" / file); bib.ok()) {
+        bib_text += "\n" + *bib;
+      } else {
+        bib_complete = false;
         c.error("latex/template.tex", fmt::format("\\bibliography{{{}}} but latex/{} does not exist", name, file),
                 fmt::format("add latex/{} or embed it with \\begin{{filecontents}}{{{}}}", file, file));
+      }
     }
+  }
+
+  // Citations: a key missing from the bibliography prints as "?" in every paper made
+  // from the template, and BibTeX only warns about it.
+  if (bib_complete && !bib_files.empty()) {
+    static const std::regex kEntryKey(R"(@\s*([A-Za-z]+)\s*\{\s*([^,\s{}]+)\s*,)");
+    std::set<std::string> keys;
+    for (std::sregex_iterator it(bib_text.begin(), bib_text.end(), kEntryKey), end; it != end; ++it)
+      keys.insert((*it)[2].str());
+    static const std::regex kCite(R"(\\[A-Za-z]*cite[A-Za-z]*\*?\s*(?:\[[^\]]*\]\s*){0,2}\{([^}]*)\})");
+    std::set<std::string> reported;
+    for (std::sregex_iterator it(tex.begin(), tex.end(), kCite), end; it != end; ++it)
+      for (const auto& raw : str::split((*it)[1].str(), ',')) {
+        std::string key(str::trim(raw));
+        if (key.empty() || key == "*" || keys.count(key) || !reported.insert(key).second) continue;
+        c.error("latex/template.tex",
+                fmt::format("cites {}, which {} does not define (the paper would show \"?\")", key,
+                            str::join(bib_files, ", ")),
+                fmt::format("add a BibTeX entry with key {} to {}, or remove the citation", key, bib_files.front()));
+      }
   }
 
   // Figures: every \includegraphics target must be something plot.py produces.
@@ -282,8 +351,9 @@ void check_baseline_and_metrics(Checker& c, CheckReport& report) {
   if (stdfs::exists(final_info, ec)) {
     auto info = load_final_info(final_info);
     if (!info.ok()) {
-      c.error("run_0/final_info.json", info.error().message,
-              "fix experiment.py's output and rerun `scientist template baseline --force`");
+      c.error("run_0/final_info.json", file_error_text(info.error().message, final_info),
+              fmt::format("make experiment.py write that shape, then rerun `scientist template baseline --force {}`",
+                          m.dir.string()));
     } else {
       report.has_baseline = true;
       report.metrics = info->metric_names();
@@ -345,14 +415,32 @@ CheckReport check_template(const stdfs::path& dir, const CheckOptions& options) 
       c.error("", manifest.error().message, "pass the template directory (it holds experiment.py)");
       return report;
     }
-    c.error("template.toml", manifest.error().message, "fix template.toml (see docs/templates.md for every key)");
+    // load_manifest says "template.toml:LINE: ..."; the Problem already names the file.
+    std::string message = manifest.error().message;
+    static const std::regex kLine(R"(^template\.toml:([0-9]+): )");
+    message = std::regex_replace(message, kLine, "line $1: ");
+    c.error("template.toml", message,
+            manifest.error().code == ErrorCode::kParse
+                ? "fix the TOML syntax on that line (usual causes: a string missing its closing \", a key without "
+                  "= value, an unclosed [ or ])"
+                : "fix that value (docs/templates.md lists every key and what it accepts)");
     std::error_code ec;
     report.manifest.dir = stdfs::absolute(dir, ec).lexically_normal();
+    if (!report.manifest.dir.has_filename()) report.manifest.dir = report.manifest.dir.parent_path();  // "dir/"
     report.manifest.name = report.manifest.dir.filename().string();
   } else {
     report.manifest = std::move(*manifest);
-    for (const auto& w : report.manifest.warnings)
-      c.warning("template.toml", w, report.manifest.has_toml ? "edit template.toml" : "add template.toml (optional)");
+    for (std::string w : report.manifest.warnings) {
+      // A declared metric without a direction is reported once, with both ways to fix
+      // it, by check_baseline_and_metrics.
+      if (str::starts_with(w, "metric '") && w.find("has no direction") != std::string::npos) continue;
+      const bool unknown_key = w.find("unknown key") != std::string::npos;
+      if (str::starts_with(w, "template.toml: ")) w.erase(0, std::string("template.toml: ").size());
+      std::string fix = unknown_key                ? "rename it to a key docs/templates.md lists, or remove it"
+                        : report.manifest.has_toml ? "edit template.toml"
+                                                   : "add template.toml (optional)";
+      c.warning("template.toml", w, fix);
+    }
   }
   for (const auto& spec : options.metric_directions)
     if (auto st = apply_metric_direction(report.manifest, spec); !st.ok())

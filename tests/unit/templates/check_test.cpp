@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "base/fs.h"
+#include "base/strings.h"
 #include "support/templates_fixtures.h"
 #include "support/test_paths.h"
 #include "templates/check.h"
@@ -99,6 +100,29 @@ TEST(TemplateCheck, ExperimentWithoutOutDirIsRejected) {
   EXPECT_THAT(e, HasSubstr("experiment.py: never writes final_info.json"));
 }
 
+TEST(TemplateCheck, ExperimentDeclaringAnotherFlagThanTheRunPassesIsRejected) {
+  auto dir = fresh_temp_dir("t");
+  write_minimal_template(dir);
+  auto exp = *fs::read_file(dir / "experiment.py");
+  write_text(dir, "experiment.py", sci::str::replace_all(exp, "\"--out_dir\"", "\"--out-dir\""));
+  EXPECT_THAT(errors_of(check_template(dir)),
+              HasSubstr("experiment.py: argparse never declares \"--out_dir\", but each run is started with "
+                        "--out_dir=run_i"));
+  write_text(dir, "experiment.py", sci::str::replace_all(exp, "\"--out_dir\"", "'--out_dir'"));
+  EXPECT_TRUE(check_template(dir).ok()) << "single quotes declare the flag too";
+}
+
+TEST(TemplateCheck, CitationMissingFromTheBibliographyIsRejected) {
+  auto dir = fresh_temp_dir("t");
+  write_minimal_template(dir);
+  auto tex = *fs::read_file(dir / "latex/template.tex");
+  write_text(dir, "latex/template.tex",
+             sci::str::replace_all(tex, "\\citep{polyak1964some}", "\\citep[see][]{polyak1964some, adam}\\nocite{*}"));
+  auto r = check_template(dir);
+  EXPECT_EQ(r.error_count(), 1) << errors_of(r);
+  EXPECT_THAT(errors_of(r), HasSubstr("latex/template.tex: cites adam, which latex/references.bib does not define"));
+}
+
 TEST(TemplateCheck, PlotWithoutLabelsIsRejected) {
   auto dir = fresh_temp_dir("t");
   write_minimal_template(dir);
@@ -126,7 +150,7 @@ TEST(TemplateCheck, SeedIdeaShapeErrors) {
       "Interestingness": 1, "Feasibility": 1, "Novelty": 1}])");
   std::string e = errors_of(check_template(dir));
   EXPECT_THAT(e, HasSubstr("idea 1: \"Interestingness\" is 11 (outside 1-10)"));
-  EXPECT_THAT(e, HasSubstr("idea 1: \"Feasibility\" missing or not a number"));
+  EXPECT_THAT(e, HasSubstr("idea 1: \"Feasibility\" is \"high\" (string), not a number"));
   EXPECT_THAT(e, HasSubstr("idea 2: \"Title\" missing or not a non-empty string"));
   EXPECT_THAT(e, HasSubstr("idea 2: duplicate Name \"a\""));
   write_text(dir, "seed_ideas.json", "{}");
@@ -158,7 +182,7 @@ TEST(TemplateCheck, EmbeddedBibliographyIsAccepted) {
   auto dir = fresh_temp_dir("t");
   write_minimal_template(dir);
   auto tex = *fs::read_file(dir / "latex/template.tex");
-  tex = "\\begin{filecontents}{references.bib}\n@misc{a, title={A}}\n\\end{filecontents}\n" + tex;
+  tex = "\\begin{filecontents}{references.bib}\n@misc{polyak1964some, title={A}}\n\\end{filecontents}\n" + tex;
   write_text(dir, "latex/template.tex", tex);
   stdfs::remove(dir / "latex/references.bib");
   auto r = check_template(dir);
@@ -220,7 +244,7 @@ TEST(TemplateCheck, BrokenManifestAndPathsAreErrors) {
   auto dir = fresh_temp_dir("t");
   write_minimal_template(dir);
   write_text(dir, "template.toml", "[metrics.score]\ndirection = \"up\"\n");
-  EXPECT_THAT(errors_of(check_template(dir)), HasSubstr("template.toml: template.toml:2:"));
+  EXPECT_THAT(errors_of(check_template(dir)), HasSubstr("template.toml: line 2: metrics.score.direction:"));
   write_text(dir, "template.toml", "protected_files = [\"data/x.bin\"]\ndata_dirs = [\"../nowhere\"]\n"
                                    "literature = \"lit.bib\"\n");
   std::string e = errors_of(check_template(dir));
