@@ -1,5 +1,5 @@
 // `scientist sandbox run --workdir DIR [--timeout-s N] [--network on|off] [--memory-mb N]
-// [--gpus LIST] [--sandbox LEVEL] [--unsafe-no-sandbox] [--json] -- CMD ARGS...`:
+// [--gpus LIST] [--cpus LIST] [--sandbox LEVEL] [--unsafe-no-sandbox] [--json] -- CMD ARGS...`:
 // runs any command under the experiment sandbox's rules and prints the outcome.
 #include <unistd.h>
 
@@ -8,11 +8,13 @@
 #include <filesystem>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "base/strings.h"
 #include "cli/commands.h"
 #include "cli/signals.h"
+#include "proc/cpu_affinity.h"
 #include "proc/sandbox.h"
 
 namespace sci::cli {
@@ -25,7 +27,7 @@ int cmd_sandbox_run(Context& ctx, std::vector<std::string> args) {
     args.erase(dash, args.end());
   }
   CLI::App app("Run a command under the experiment sandbox's rules", "sandbox run");
-  std::string workdir, network, gpus, level;
+  std::string workdir, network, gpus, cpus, level;
   int timeout_s = 600, memory_mb = -1, quota_mb = -1, max_procs = -1;
   std::uint64_t max_output_mb = 64;
   std::vector<std::string> protect;
@@ -39,6 +41,7 @@ int cmd_sandbox_run(Context& ctx, std::vector<std::string> args) {
   app.add_option("--max-processes", max_procs, "process limit (default: config sandbox.max_processes)");
   app.add_option("--max-output-mb", max_output_mb, "cap per output stream")->capture_default_str();
   app.add_option("--gpus", gpus, "comma-separated GPU ids visible to the command");
+  app.add_option("--cpus", cpus, "CPU ids to pin the command to, e.g. 0,1 or 0-3 (default: not pinned)");
   app.add_option("--sandbox", level, "auto, strict, degraded or none (default: config sandbox.level)");
   app.add_option("--protect", protect, "file under workdir that must not change (repeatable)");
   app.add_flag("--unsafe-no-sandbox", unsafe, "allow --sandbox none");
@@ -67,6 +70,20 @@ int cmd_sandbox_run(Context& ctx, std::vector<std::string> args) {
   policy.network = net == "on" ? proc::NetworkAccess::kOn : proc::NetworkAccess::kOff;
   for (const auto& g : str::split(gpus, ','))
     if (!str::trim(g).empty()) policy.gpus.emplace_back(str::trim(g));
+  if (!cpus.empty()) {
+    auto ids = proc::parse_cpu_list(cpus);
+    if (!ids.ok()) return report_error(ids.error().with_context("--cpus"));
+    auto allowed = proc::allowed_cpu_ids();
+    for (int id : *ids) {
+      if (std::find(allowed.begin(), allowed.end(), id) != allowed.end()) continue;
+      std::vector<std::string> names;
+      for (int a : allowed) names.push_back(std::to_string(a));
+      return report_error(make_error(ErrorCode::kInvalidArgument,
+                                     fmt::format("--cpus: CPU {} is not available to this process (allowed: {})", id,
+                                                 str::join(names, ","))));
+    }
+    policy.cpu_ids = *ids;
+  }
   if (memory_mb < 0) memory_mb = static_cast<int>(ctx.config.get_int("sandbox.memory_mb"));
   if (quota_mb < 0) quota_mb = static_cast<int>(ctx.config.get_int("sandbox.disk_quota_mb"));
   if (max_procs < 0) max_procs = static_cast<int>(ctx.config.get_int("sandbox.max_processes"));
@@ -108,6 +125,7 @@ int cmd_sandbox_run(Context& ctx, std::vector<std::string> args) {
                           {"warnings", o.warnings},
                           {"run_uid", o.run_uid},
                           {"network", net},
+                          {"cpus", policy.cpu_ids},
                           {"stdout_path", (logs / "stdout.txt").string()},
                           {"stderr_path", (logs / "stderr.txt").string()},
                           {"stdout_tail", p.stdout_tail},

@@ -9,24 +9,44 @@
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "proc/cpu_affinity.h"
 #include "proc/run_capture.h"
 
 namespace sci::exec {
 
+std::vector<std::vector<int>> share_cpus(const std::vector<int>& cpus, int slots) {
+  std::vector<std::vector<int>> out;
+  if (slots < 1 || cpus.empty()) return out;
+  const size_t n = static_cast<size_t>(slots), c = cpus.size();
+  for (size_t i = 0; i < n; ++i) {
+    if (c < n) {
+      out.push_back({cpus[i % c]});
+    } else {
+      // Contiguous ids keep a slot's threads on neighbouring cores (shared caches).
+      out.emplace_back(cpus.begin() + static_cast<std::ptrdiff_t>(i * c / n),
+                       cpus.begin() + static_cast<std::ptrdiff_t>((i + 1) * c / n));
+    }
+  }
+  return out;
+}
+
 LocalExecutor::LocalExecutor(LocalExecutorOptions options) {
-  int cores = options.cpus > 0 ? options.cpus : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (!options.gpus.empty()) {
     int per = std::max(1, options.jobs_per_gpu);
     for (const auto& gpu : options.gpus)
-      for (int i = 0; i < per; ++i) slots_.push_back(SlotAssignment{0, {gpu}, 1});
+      for (int i = 0; i < per; ++i) slots_.push_back(SlotAssignment{0, {gpu}, {}, 1});
   } else {
     int n = std::max(1, options.parallel);
-    for (int i = 0; i < n; ++i) slots_.push_back(SlotAssignment{0, {}, 1});
+    for (int i = 0; i < n; ++i) slots_.push_back(SlotAssignment{0, {}, {}, 1});
   }
-  int per_slot = std::max(1, cores / static_cast<int>(slots_.size()));
+  // Each slot's runs are pinned to their own CPUs: K experiments at once must not each
+  // size their thread pools for the whole machine.
+  std::vector<int> cpus = options.cpu_ids.empty() ? proc::allowed_cpu_ids() : options.cpu_ids;
+  auto shares = share_cpus(cpus, static_cast<int>(slots_.size()));
   for (size_t i = 0; i < slots_.size(); ++i) {
     slots_[i].slot = static_cast<int>(i);
-    slots_[i].cpus = per_slot;
+    slots_[i].cpu_ids = shares[i];
+    slots_[i].cpus = static_cast<int>(shares[i].size());
   }
   busy_.assign(slots_.size(), false);
 }

@@ -1,6 +1,6 @@
 // Executor: where jobs run. LocalExecutor runs them on this machine with a concurrency
-// limit and GPU assignment (one job per GPU by default; on CPU-only machines a share of
-// the cores each). A Slurm executor is planned behind the same interface.
+// limit, GPU assignment (one job per GPU by default) and a disjoint set of CPUs per slot
+// (the runs of a slot are pinned to it). A Slurm executor is planned behind the same interface.
 #pragma once
 
 #include <condition_variable>
@@ -19,7 +19,8 @@ namespace sci::exec {
 struct SlotAssignment {
   int slot = 0;                   // 0-based, unique among running jobs
   std::vector<std::string> gpus;  // CUDA_VISIBLE_DEVICES ids; empty = CPU only
-  int cpus = 1;                   // cores this job should use (e.g. OMP_NUM_THREADS)
+  std::vector<int> cpu_ids;       // CPUs this job's processes are pinned to; never empty
+  int cpus = 1;                   // cpu_ids.size(): threads this job should use (OMP_NUM_THREADS)
 };
 
 using Job = std::function<void(const SlotAssignment&)>;
@@ -40,7 +41,7 @@ struct LocalExecutorOptions {
   std::vector<std::string> gpus;  // GPU ids to hand out; empty = CPU only
   int jobs_per_gpu = 1;
   int parallel = 0;  // CPU-only concurrency; 0 = 1. With GPUs: gpus * jobs_per_gpu
-  int cpus = 0;      // cores to share among slots; 0 = hardware_concurrency
+  std::vector<int> cpu_ids;  // CPUs to share among slots (share_cpus); empty = proc::allowed_cpu_ids()
 };
 
 class LocalExecutor final : public Executor {
@@ -53,6 +54,8 @@ class LocalExecutor final : public Executor {
   Status submit(std::string name, Job job) override;
   void wait_all() override;
   int capacity() const override { return static_cast<int>(slots_.size()); }
+  // The slot table (fixed at construction), e.g. to log the CPU split.
+  const std::vector<SlotAssignment>& slots() const { return slots_; }
 
   // RAII hold on one slot, for callers that run on their own thread (the pipeline's
   // idea workers). The slot (and its GPU) is free again when the lease is destroyed;
@@ -83,6 +86,12 @@ class LocalExecutor final : public Executor {
   int pending_ = 0;  // submitted jobs not finished
   std::vector<std::thread> threads_;
 };
+
+// Splits `cpus` among `slots`: slot i gets the i-th contiguous share (share sizes differ
+// by at most one), so the sets are disjoint and cover `cpus`. With fewer CPUs than slots,
+// slot i gets {cpus[i % cpus.size()]} (shared round-robin). Never an empty set while
+// `cpus` is non-empty; `slots` < 1 gives no sets.
+std::vector<std::vector<int>> share_cpus(const std::vector<int>& cpus, int slots);
 
 // GPU ids from `configured` ("0,1"); when empty, detected with `nvidia-smi -L`
 // (none when nvidia-smi is absent or fails).

@@ -254,6 +254,7 @@ ExperimentResult Loop::run() {
     request.attempt = attempt;
     request.timeout_s = timeout_s();
     request.gpus = opt_.gpus;
+    request.cpu_ids = opt_.cpu_ids;
     request.cancel = opt_.cancel;
     log::info("experiment: run {} attempt {}/{}", run, attempt, attempts);
     // The code snapshot (the executor writes it too) exists before anyone hears of the

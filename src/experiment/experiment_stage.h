@@ -31,6 +31,7 @@ struct ExperimentOptions {
   // reply was already paid for), so run `first_run` executes before the model is asked.
   bool execute_first = false;
   std::vector<std::string> gpus;
+  std::vector<int> cpu_ids;    // CPUs the runs are pinned to; empty = not pinned
   const std::atomic<bool>* cancel = nullptr;
   EventCallback on_event;      // progress events (turns, runs); may be empty
 };

@@ -224,6 +224,7 @@ Result<RunResult> LocalRunExecutor::run(const templates::Manifest& manifest, con
                        ? proc::NetworkAccess::kOn
                        : proc::NetworkAccess::kOff;
   policy.gpus = request.gpus;
+  policy.cpu_ids = request.cpu_ids;
   // CUDA reserves far more address space than it uses: RLIMIT_AS would break every GPU run.
   if (memory_mb > 0 && request.gpus.empty()) policy.limits.address_space_bytes = std::uint64_t(memory_mb) << 20;
   if (timeout_s > 0)
@@ -302,6 +303,7 @@ Result<RunResult> LocalRunExecutor::run(const templates::Manifest& manifest, con
                 {"max_output_mb", options_.max_output_mb},
                 {"network", policy.network == proc::NetworkAccess::kOn ? "on" : "off"},
                 {"gpus", request.gpus},
+                {"cpus", request.cpu_ids},
                 {"run_uid", so.run_uid},
                 {"protected_files", manifest.protected_files}};
   json record = {{"run", i},

@@ -164,6 +164,7 @@ PlotResult PlotLoop::run() {
     request.argv = templates::expand_command(in_.manifest, in_.manifest.plot_command, "");
     request.timeout_s = timeout_s();
     request.log_dir = in_.idea_dir / "attempts" / fmt::format("plot.{}", attempt);
+    request.cpu_ids = opt_.cpu_ids;
     request.cancel = opt_.cancel;
     auto ran = runner_.run(in_.manifest, request);
     if (!ran.ok()) {

@@ -26,6 +26,7 @@ struct PlotOptions {
   int timeout_s = 0;                // experiment.plot_timeout_s; 0 = the manifest's
   size_t stderr_tail_chars = 1500;  // experiment.stderr_tail_chars
   BlankRule blank_rule;
+  std::vector<int> cpu_ids;         // CPUs plot.py is pinned to; empty = not pinned
   const std::atomic<bool>* cancel = nullptr;
   EventCallback on_event;
 };

@@ -33,6 +33,7 @@ struct RunRequest {
   int attempt = 1;    // 1-based; failed attempts go to attempts/run_<i>.<attempt>/
   int timeout_s = 0;  // 0 = manifest's run_timeout_s
   std::vector<std::string> gpus;  // CUDA_VISIBLE_DEVICES; empty = CPU only
+  std::vector<int> cpu_ids;       // CPUs the run is pinned to; empty = not pinned
   const std::atomic<bool>* cancel = nullptr;
 };
 

@@ -60,6 +60,7 @@ class SandboxScriptRunner final : public ScriptRunner {
       policy.read_only_paths.push_back(interp.parent_path().parent_path());  // a venv outside /usr
     // Plotting never needs the network, even when the template lets the experiment out.
     policy.network = proc::NetworkAccess::kOff;
+    policy.cpu_ids = request.cpu_ids;
     if (memory_mb > 0) policy.limits.address_space_bytes = std::uint64_t(memory_mb) << 20;
     // CPU time is counted over all threads: allow every core for the whole wall limit.
     if (request.timeout_s > 0)

@@ -24,6 +24,7 @@ struct ScriptRequest {
   std::vector<std::string> argv;   // already expanded (templates::expand_command)
   int timeout_s = 600;
   std::filesystem::path log_dir;   // stdout.txt / stderr.txt go here (created)
+  std::vector<int> cpu_ids;        // CPUs the script is pinned to; empty = not pinned
   const std::atomic<bool>* cancel = nullptr;
 };
 

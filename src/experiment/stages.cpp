@@ -82,6 +82,7 @@ Result<StageOutcome> run_experiment_stage(const StageContext& ctx) {
   SCI_ASSIGN_OR_RETURN(in.baseline, templates::load_final_info(ctx.idea_dir / "run_0" / "final_info.json"));
   ExperimentOptions opt = ctx.settings.experiment;
   opt.gpus = ctx.gpus;
+  opt.cpu_ids = ctx.cpu_ids;
   opt.cancel = ctx.cancel;
   opt.on_event = ctx.on_event;
   int done = completed_runs_on_disk(ctx.idea_dir);
@@ -108,6 +109,7 @@ Result<StageOutcome> run_plot_stage(const StageContext& ctx) {
   SCI_TRY(check_context(ctx, false, true));
   PlotInputs in{ctx.idea_dir, *ctx.manifest};
   PlotOptions opt = ctx.settings.plot;
+  opt.cpu_ids = ctx.cpu_ids;
   opt.cancel = ctx.cancel;
   opt.on_event = ctx.on_event;
   SCI_ASSIGN_OR_RETURN(PlotResult r, run_plot(in, *ctx.agent, *ctx.script_runner, opt));

@@ -40,6 +40,7 @@ struct StageContext {
   ScriptRunner* script_runner = nullptr;    // plot stage
   StageSettings settings;                   // usually settings_from_config
   std::vector<std::string> gpus;            // assigned to this idea's runs
+  std::vector<int> cpu_ids;                 // its runs and plot.py are pinned to these; empty = not pinned
   EventCallback on_event;
   const std::atomic<bool>* cancel = nullptr;
 };

@@ -150,6 +150,15 @@ class ModuleStageDriver final : public ModuleDriver {
     slots.parallel = static_cast<int>(std::max<std::int64_t>(1, config_.get_int("exec.parallel")));
     slots_ = std::make_unique<exec::LocalExecutor>(slots);
     if (!slots.gpus.empty()) log::info("GPUs for experiments: {}", str::join(slots.gpus, ","));
+    if (slots_->capacity() > 1) {
+      std::vector<std::string> shares;
+      for (const auto& slot : slots_->slots()) {
+        std::vector<std::string> ids;
+        for (int id : slot.cpu_ids) ids.push_back(std::to_string(id));
+        shares.push_back(str::join(ids, ","));
+      }
+      log::info("experiment slots pinned to CPUs: {}", str::join(shares, " | "));
+    }
     SCI_ASSIGN_OR_RETURN(script_runner_, experiment::make_sandbox_script_runner(exec));
     return ok_status();
   }
@@ -348,6 +357,9 @@ class ModuleStageDriver final : public ModuleDriver {
     // must not change between the runs of one idea.
     exec::LocalExecutor::Lease slot = slots_->acquire();
     ctx.gpus = slot.slot().gpus;
+    // Several slots: each runs on its own share of the CPUs (thread pools sized to it).
+    // One slot: no pinning, the run sees the machine as it is.
+    if (slots_->capacity() > 1) ctx.cpu_ids = slot.slot().cpu_ids;
     ctx.idea_dir = state.dir;
     ctx.manifest = &manifest_;
     ctx.agent = &agent;

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -15,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -112,6 +114,7 @@ const char* stage_name(int stage) {
     case 3: return "setting resource limits";
     case 4: return "switching user";
     case 5: return "exec";
+    case 6: return "setting the CPU affinity";
     default: return "preparing the child";
   }
 }
@@ -208,6 +211,18 @@ Result<ProcessOutcome> PosixProcessRunner::run(const ProcessSpec& spec) {
   for (auto& e : env_strings) cenv.push_back(e.data());
   cenv.push_back(nullptr);
   std::string cwd = spec.cwd.empty() ? std::string() : spec.cwd.string();
+  // The CPU affinity mask, sized for the largest id. The child applies it to itself
+  // before exec; bwrap and everything the command starts inherit it.
+  std::vector<cpu_set_t> cpu_mask;
+  size_t cpu_mask_bytes = 0;
+  if (!spec.cpu_ids.empty()) {
+    auto [min_id, max_id] = std::minmax_element(spec.cpu_ids.begin(), spec.cpu_ids.end());
+    if (*min_id < 0) return make_error(ErrorCode::kInvalidArgument, "ProcessRunner: negative CPU id");
+    cpu_mask.resize(static_cast<size_t>(*max_id) / CPU_SETSIZE + 1);
+    cpu_mask_bytes = cpu_mask.size() * sizeof(cpu_set_t);
+    CPU_ZERO_S(cpu_mask_bytes, cpu_mask.data());
+    for (int id : spec.cpu_ids) CPU_SET_S(static_cast<size_t>(id), cpu_mask_bytes, cpu_mask.data());
+  }
 
   ProcessOutcome outcome;
   Stream out, err;
@@ -256,6 +271,8 @@ Result<ProcessOutcome> PosixProcessRunner::run(const ProcessSpec& spec) {
     set_limit(RLIMIT_NPROC, spec.limits.max_processes, status_pipe[1]);
     rlimit no_core{0, 0};
     ::setrlimit(RLIMIT_CORE, &no_core);
+    if (cpu_mask_bytes > 0 && ::sched_setaffinity(0, cpu_mask_bytes, cpu_mask.data()) != 0)
+      child_fail(status_pipe[1], 6);
     if (spec.run_as) {
       if (::setgroups(0, nullptr) != 0 || ::setresgid(spec.run_as->gid, spec.run_as->gid, spec.run_as->gid) != 0 ||
           ::setresuid(spec.run_as->uid, spec.run_as->uid, spec.run_as->uid) != 0)

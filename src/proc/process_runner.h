@@ -55,6 +55,7 @@ struct ProcessSpec {
   ResourceLimits limits;
   std::optional<RunAs> run_as;  // also: after the run every process of this uid is killed
   DiskQuota quota;
+  std::vector<int> cpu_ids;  // CPUs the child (and all it starts) may run on; empty = inherited
 };
 
 enum class ExitKind { kCompleted, kTimedOut, kKilled, kOutputLimitExceeded, kCancelled, kQuotaExceeded };
@@ -87,7 +88,7 @@ class ProcessRunner {
 };
 
 // The real runner: fork + execve into a new session (its own process group), stdin
-// /dev/null, rlimits and RunAs applied in the child. On timeout/cancel/cap/quota the
+// /dev/null, rlimits, CPU affinity (sched_setaffinity) and RunAs applied in the child. On timeout/cancel/cap/quota the
 // group gets SIGTERM, then SIGKILL after kill_grace. When the main process ends the
 // rest of its group (and with run_as, every process of that uid) is killed, so nothing
 // outlives run(). Thread-safe: concurrent run() calls are independent.

@@ -249,6 +249,11 @@ std::map<std::string, std::string> sandbox_environment(const SandboxPolicy& poli
   env["PYTHONDONTWRITEBYTECODE"] = "1";
   env["MPLBACKEND"] = "Agg";
   env["CUDA_VISIBLE_DEVICES"] = str::join(policy.gpus, ",");  // "" hides every GPU
+  // Not every OpenMP/BLAS runtime sizes its pool from the affinity mask (some count the
+  // machine's cores): a pinned run is told its CPU count, one thread per CPU.
+  if (!policy.cpu_ids.empty())
+    for (const char* name : {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"})
+      env[name] = std::to_string(policy.cpu_ids.size());
   for (const auto& [k, v] : policy.extra_env)
     if (!looks_like_secret(k)) env[k] = v;
   return env;
@@ -331,6 +336,7 @@ Result<SandboxOutcome> Sandbox::run(const SandboxPolicy& policy, const std::vect
   spec.max_output_bytes = policy.max_output_bytes;
   spec.cancel = cancel;
   spec.limits = policy.limits;
+  spec.cpu_ids = policy.cpu_ids;
   spec.quota = DiskQuota{policy.workdir, policy.disk_quota_bytes, std::chrono::milliseconds(20)};
   if (policy.disk_quota_bytes > 0 && spec.limits.file_size_bytes == 0)
     spec.limits.file_size_bytes = policy.disk_quota_bytes + (1u << 20);  // one file can't overshoot

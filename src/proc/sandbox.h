@@ -56,6 +56,7 @@ struct SandboxPolicy {
   std::vector<std::filesystem::path> hidden_paths;     // made empty/invisible (other ideas, config)
   NetworkAccess network = NetworkAccess::kOff;
   std::vector<std::string> gpus;  // CUDA_VISIBLE_DEVICES; empty = no GPU visible
+  std::vector<int> cpu_ids;       // CPUs the run is pinned to (and thread pools sized for); empty = no pinning
   ResourceLimits limits;          // max_processes is the sandbox's own process budget
   std::uint64_t disk_quota_bytes = 0;  // watchdog on workdir; 0 = off
   std::chrono::milliseconds timeout{0};
@@ -78,7 +79,9 @@ struct SandboxOutcome {
 // True for names that look like credentials (…KEY, …TOKEN, …SECRET, PASSWORD, …).
 bool looks_like_secret(std::string_view env_name);
 // The environment a sandboxed process gets: a small allow-list from `host` (PATH, locale,
-// TZ), HOME=workdir, TMPDIR=/tmp, CUDA_VISIBLE_DEVICES from gpus, extra_env; never a secret.
+// TZ), HOME=workdir, TMPDIR=/tmp, CUDA_VISIBLE_DEVICES from gpus, OMP_NUM_THREADS,
+// OPENBLAS_NUM_THREADS and MKL_NUM_THREADS = the number of cpu_ids (when pinned),
+// then extra_env (which wins); never a secret.
 std::map<std::string, std::string> sandbox_environment(const SandboxPolicy& policy,
                                                        const std::map<std::string, std::string>& host);
 // The bwrap argv prefix for strict mode (ends with "--"); pure, for tests and `--json`.

@@ -5,11 +5,14 @@
 #include <signal.h>
 
 #include <fstream>
+#include <map>
+#include <set>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "base/fs.h"
+#include "proc/cpu_affinity.h"
 #include "support.h"
 #include "support/cli_runner.h"
 #include "support/test_paths.h"
@@ -210,8 +213,10 @@ TEST(PipelineE2E, ThreeIdeasOnTwoGpuSlotsRunTwoAtATimeOneGpuEach) {
   }
   EXPECT_EQ(max_active, 2) << "two slots: two ideas at once, never three";
 
-  // Every run got exactly one of the two GPUs (CUDA_VISIBLE_DEVICES), and both were used.
+  // Every run got exactly one of the two GPUs (CUDA_VISIBLE_DEVICES), and both were used;
+  // each GPU slot's runs were pinned to that slot's own CPUs.
   std::set<std::string> used;
+  std::map<std::string, std::set<int>> cpus_of_gpu;
   for (const auto& [name, idea_dir] : dirs) {
     for (const auto& e : stdfs::directory_iterator(idea_dir / "attempts")) {
       if (e.path().filename().string().rfind("run_", 0) != 0) continue;  // experiment runs only
@@ -223,9 +228,16 @@ TEST(PipelineE2E, ThreeIdeasOnTwoGpuSlotsRunTwoAtATimeOneGpuEach) {
       if (attempt.contains("gpus")) gpus = attempt["gpus"];
       ASSERT_EQ(gpus.size(), 1u) << name << ": " << text;
       used.insert(gpus[0].get<std::string>());
+      ASSERT_TRUE(attempt["rules"].contains("cpus")) << name << ": " << text;
+      auto cpus = attempt["rules"]["cpus"].get<std::vector<int>>();
+      EXPECT_FALSE(cpus.empty()) << name << ": " << text;
+      cpus_of_gpu[gpus[0].get<std::string>()].insert(cpus.begin(), cpus.end());
     }
   }
   EXPECT_EQ(used, (std::set<std::string>{"0", "1"}));
+  if (proc::allowed_cpu_ids().size() >= 2) {
+    for (int cpu : cpus_of_gpu["0"]) EXPECT_EQ(cpus_of_gpu["1"].count(cpu), 0u) << "CPU " << cpu << " in both slots";
+  }
 }
 
 TEST(PipelineE2E, OpenEndedGeneratesTheNextIdeaSeeingTheFinishedOnesScoreAndImproveRevisesThePaper) {

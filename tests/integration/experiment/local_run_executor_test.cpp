@@ -236,6 +236,27 @@ TEST_F(RunOutcomeMappingTest, EachProcessOutcomeMapsToItsRunStatus) {
   EXPECT_EQ(spec.argv[spec.argv.size() - 2], "experiment.py");
 }
 
+TEST_F(RunOutcomeMappingTest, TheRequestsCpusPinTheRunAndAreRecordedWithTheAttempt) {
+  runner_.push_outcome(proc::ExitKind::kCompleted, 1, "boom");
+  LocalRunExecutorOptions o;
+  o.runner = &runner_;
+  o.probe = &probe_;
+  o.record_environment = false;
+  auto ex = make_local_run_executor(o);
+  ASSERT_TRUE(ex.ok());
+  RunRequest req;
+  req.idea_dir = idea_;
+  req.cpu_ids = {1, 2};
+  auto r = (*ex)->run(manifest_, req);
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  ASSERT_EQ(runner_.specs().size(), 1u);
+  EXPECT_EQ(runner_.specs()[0].cpu_ids, (std::vector<int>{1, 2}));
+  EXPECT_EQ(runner_.specs()[0].env.at("OMP_NUM_THREADS"), "2");
+  auto record = json::parse_file((r->run_dir / "attempt.json").string());
+  ASSERT_TRUE(record.ok()) << record.error().to_string();
+  EXPECT_EQ((*record)["rules"]["cpus"].get<std::vector<int>>(), (std::vector<int>{1, 2}));
+}
+
 TEST_F(RunOutcomeMappingTest, CancelledRunIsAnErrorForThePipeline) {
   runner_.push_outcome(proc::ExitKind::kCancelled);
   LocalRunExecutorOptions o;

@@ -102,6 +102,25 @@ TEST(Stages, ExperimentStageResumesAfterRunsOnDisk) {
   EXPECT_NE(r->message.find("2 successful run(s)"), std::string::npos);
 }
 
+TEST(Stages, TheSlotsCpusReachEveryRunAndPlotRequest) {
+  StageFixture f("stages_cpus");
+  f.ctx.cpu_ids = {2, 3};
+  f.ctx.settings.experiment.max_runs = 1;
+  f.agent.push_edit("run 1");
+  f.executor.push_success(kResults);
+  f.agent.push_reply("notes");
+  ASSERT_TRUE(run_experiment_stage(f.ctx).ok());
+  ASSERT_EQ(f.executor.requests().size(), 1u);
+  EXPECT_EQ(f.executor.requests()[0].cpu_ids, (std::vector<int>{2, 3}));
+
+  f.ctx.settings.plot.attempts = 1;
+  f.agent.push({{{"plot.py", "labels = {'run_0': 'Baseline'}\n"}}, "edited"});
+  f.runner.push({ScriptStatus::kFailed, "boom\n", nullptr});
+  ASSERT_TRUE(run_plot_stage(f.ctx).ok());
+  ASSERT_EQ(f.runner.requests().size(), 1u);
+  EXPECT_EQ(f.runner.requests()[0].cpu_ids, (std::vector<int>{2, 3}));
+}
+
 TEST(Stages, BudgetErrorStopsTheBatchButTheDetailsFileIsWritten) {
   StageFixture f("stages_budget");
   f.agent.push_edit("run 1");

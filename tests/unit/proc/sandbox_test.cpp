@@ -97,6 +97,31 @@ TEST(SandboxEnvironmentTest, NoGpusMeansCudaSeesNone) {
   EXPECT_FALSE(env.at("PATH").empty());
 }
 
+TEST(SandboxEnvironmentTest, PinnedRunSizesThreadPoolsToItsCpus) {
+  SandboxPolicy p = policy_for("/w");
+  p.cpu_ids = {2, 3, 5};
+  auto env = sandbox_environment(p, {});
+  EXPECT_EQ(env["OMP_NUM_THREADS"], "3");
+  EXPECT_EQ(env["OPENBLAS_NUM_THREADS"], "3");
+  EXPECT_EQ(env["MKL_NUM_THREADS"], "3");
+}
+
+TEST(SandboxEnvironmentTest, ThreadCountsFromTheTemplateWinOverThePinnedCount) {
+  SandboxPolicy p = policy_for("/w");
+  p.cpu_ids = {0, 1};
+  p.extra_env = {{"OMP_NUM_THREADS", "1"}};
+  auto env = sandbox_environment(p, {{"OPENBLAS_NUM_THREADS", "16"}});  // the host's value is not passed on
+  EXPECT_EQ(env["OMP_NUM_THREADS"], "1");
+  EXPECT_EQ(env["OPENBLAS_NUM_THREADS"], "2");
+  EXPECT_EQ(env["MKL_NUM_THREADS"], "2");
+}
+
+TEST(SandboxEnvironmentTest, UnpinnedRunGetsNoThreadCounts) {
+  auto env = sandbox_environment(policy_for("/w"), {{"OMP_NUM_THREADS", "8"}});
+  for (const char* name : {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"})
+    EXPECT_EQ(env.count(name), 0u) << name;
+}
+
 TEST(BwrapArgumentsTest, NetworkOffByDefaultRootReadOnlyOnlyWorkdirWritable) {
   auto dir = testing::fresh_temp_dir("bwrap_args");
   auto other = dir.parent_path();
@@ -147,6 +172,7 @@ TEST(SandboxRunTest, StrictWrapsTheCommandInBwrapWithTheRules) {
   EXPECT_EQ(spec.argv[spec.argv.size() - 2], "python3");
   EXPECT_EQ(spec.argv.back(), "experiment.py");
   EXPECT_EQ(spec.timeout, std::chrono::seconds(5));
+  EXPECT_TRUE(spec.cpu_ids.empty());  // not pinned unless the policy says so
   EXPECT_EQ(spec.quota.dir, dir);
   EXPECT_EQ(spec.quota.max_bytes, 10u << 20);
   EXPECT_GE(spec.limits.max_processes, 64u);
@@ -165,6 +191,20 @@ TEST(SandboxRunTest, DegradedRunsTheCommandDirectlyAndWarnsLoudly) {
   EXPECT_EQ(runner.specs()[0].argv, (std::vector<std::string>{"python3", "x.py"}));
   ASSERT_EQ(r->warnings.size(), 1u);
   EXPECT_NE(r->warnings[0].find("no network or filesystem isolation"), std::string::npos);
+}
+
+TEST(SandboxRunTest, PolicyCpusReachTheProcessSpecAndItsEnvironment) {
+  auto dir = testing::fresh_temp_dir("sandbox_fake_cpus");
+  FakeProcessRunner runner;
+  runner.push_outcome(ExitKind::kCompleted, 0);
+  Sandbox sandbox(runner, fake_probe(true));
+  SandboxPolicy p = policy_for(dir);
+  p.cpu_ids = {1};
+  auto r = sandbox.run(p, {"python3", "x.py"}, {}, {});
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  ASSERT_EQ(runner.specs().size(), 1u);
+  EXPECT_EQ(runner.specs()[0].cpu_ids, (std::vector<int>{1}));
+  EXPECT_EQ(runner.specs()[0].env.at("OMP_NUM_THREADS"), "1");
 }
 
 TEST(SandboxRunTest, StrictIsRefusedWhenTheProbeFoundNoNamespaces) {
