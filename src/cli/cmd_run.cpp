@@ -103,6 +103,7 @@ int execute_batch(Context& ctx, const pipeline::RunRequest& request) {
     for (const auto& c : report.checks)
       if (c.status == pipeline::CheckStatus::kFail)
         std::fprintf(stderr, "  FAIL %s: %s\n       fix: %s\n", c.name.c_str(), c.detail.c_str(), c.fix.c_str());
+    std::fprintf(stderr, "then continue with: scientist resume %s\n", request.batch_dir.string().c_str());
     return kExitFailure;
   }
 

@@ -13,6 +13,7 @@
 #include "http/transport.h"
 #include "llm/model_ref.h"
 #include "proc/find_program.h"
+#include "proc/sandbox.h"
 #include "proc/run_capture.h"
 
 namespace sci::pipeline {
@@ -139,6 +140,12 @@ DoctorReport run_doctor(const DoctorOptions& options) {
                   std::string(str::trim(r.ok() ? r->output : r.error().message)) + ")",
          ok ? "" : "enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1) or run outside this container"},
         false);
+  }
+
+  // Results: as root, the runs' own uid must be able to reach the results directory.
+  if (!options.results_dir.empty()) {
+    auto reach = proc::check_sandbox_can_reach(options.results_dir);
+    if (!reach.ok()) add({"results dir", CheckStatus::kFail, reach.error().message, "chmod o+x that directory, or choose --results DIR under directories every user may enter"}, true);
   }
 
   // Disk.

@@ -175,9 +175,11 @@ void chown_tree(const fsys::path& dir, uid_t uid, gid_t gid, const std::vector<f
   }
 }
 
-// Every ancestor of `dir` must be searchable by "others" for a dropped uid to reach it.
-Status check_reachable(const fsys::path& dir) {
-  for (fsys::path p = dir.parent_path(); !p.empty(); p = p.parent_path()) {
+// Every ancestor of `dir` (and `dir` itself with kSelfToo) must be searchable by
+// "others" for a dropped uid to reach it.
+enum class Reach { kAncestors, kSelfToo };
+Status check_reachable(const fsys::path& dir, Reach reach = Reach::kAncestors) {
+  for (fsys::path p = reach == Reach::kSelfToo ? dir : dir.parent_path(); !p.empty(); p = p.parent_path()) {
     struct stat st {};
     if (::stat(p.c_str(), &st) == 0 && !(st.st_mode & S_IXOTH))
       return make_error(ErrorCode::kInvalidArgument,
@@ -190,6 +192,11 @@ Status check_reachable(const fsys::path& dir) {
 }
 
 }  // namespace
+
+Status check_sandbox_can_reach(const fsys::path& dir, const SandboxProbe& probe) {
+  if (!probe.host_root) return ok_status();
+  return check_reachable(fsys::absolute(dir), Reach::kSelfToo);
+}
 
 const SandboxProbe& probe_sandbox() {
   static const SandboxProbe probe = run_probe();

@@ -39,6 +39,11 @@ struct SandboxProbe {
 // Probes bwrap (as the uid runs would use) and caches the answer; thread-safe.
 const SandboxProbe& probe_sandbox();
 
+// As root, every run drops to a dedicated uid, which needs `dir` (when it exists) and
+// each of its ancestors to be searchable by other users. kInvalidArgument names the
+// directory and the fix; OK when runs keep our uid. For pre-flight checks of --results.
+Status check_sandbox_can_reach(const std::filesystem::path& dir, const SandboxProbe& probe = probe_sandbox());
+
 // The level a request gets. Errors (kUnavailable / kInvalidArgument) carry the fix:
 // strict without working namespaces names the package or sysctl; none without
 // --unsafe-no-sandbox is refused.

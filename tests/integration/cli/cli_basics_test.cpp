@@ -1,4 +1,6 @@
 // The built binary: help, version, unknown commands/flags, bad config, doctor, config show.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -91,6 +93,19 @@ TEST(CliBasicsTest, DoctorJsonReportsEveryCheckAndNeverKeyValues) {
   EXPECT_EQ(r.output.find("sk-should-never-appear-0001"), std::string::npos);
   EXPECT_NE(r.output.find("OPENAI_API_KEY"), std::string::npos);
   EXPECT_EQ(r.exit_code, j["can_run"].get<bool>() ? 0 : 1);
+}
+
+TEST(CliBasicsTest, DoctorFailsWhenTheSandboxUidCannotEnterTheResultsDir) {
+  if (::getuid() != 0) GTEST_SKIP() << "runs drop to their own uid only when scientist runs as root";
+  auto dir = fresh_temp_dir("cli_reach");
+  auto closed = dir / "private";
+  std::filesystem::create_directories(closed);
+  std::filesystem::permissions(closed, std::filesystem::perms::owner_all);  // like mktemp -d
+  ASSERT_TRUE(fs::write_file_atomic(dir / "c.toml", "[general]\nresults_dir = \"" + (closed / "results").string() + "\"\n").ok());
+  auto r = run_scientist({"--config", (dir / "c.toml").string(), "doctor"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("results dir"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("chmod o+x " + closed.string()), std::string::npos) << r.output;
 }
 
 TEST(CliBasicsTest, DoctorFailsForMissingTemplateWithFix) {

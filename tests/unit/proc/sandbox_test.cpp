@@ -33,6 +33,29 @@ SandboxPolicy policy_for(const std::filesystem::path& dir, SandboxLevel level = 
   return p;
 }
 
+TEST(SandboxReachTest, AsRootAResultsDirOthersCannotEnterIsNamedWithTheFix) {
+  auto dir = sci::testing::fresh_temp_dir("reach");
+  auto closed = dir / "private";
+  std::filesystem::create_directories(closed / "results");
+  std::filesystem::permissions(closed, std::filesystem::perms::owner_all);
+  auto root = fake_probe(true);
+  root.host_root = true;
+  auto status = check_sandbox_can_reach(closed / "results", root);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.error().message.find(closed.string() + " is not searchable by other users"), std::string::npos)
+      << status.error().message;
+  EXPECT_NE(status.error().message.find("chmod o+x"), std::string::npos);
+  // The directory itself counts too, and a directory not made yet is fine.
+  EXPECT_FALSE(check_sandbox_can_reach(closed, root).ok());
+  std::filesystem::permissions(closed, std::filesystem::perms::owner_all | std::filesystem::perms::others_exec);
+  EXPECT_TRUE(check_sandbox_can_reach(closed / "results" / "not_yet", root).ok());
+  // Without root the runs keep our uid: nothing to check.
+  std::filesystem::permissions(closed, std::filesystem::perms::owner_all);
+  auto user = fake_probe(true);
+  user.host_root = false;
+  EXPECT_TRUE(check_sandbox_can_reach(closed / "results", user).ok());
+}
+
 TEST(SandboxLevelTest, ParsesEveryLevelAndRejectsOthers) {
   EXPECT_EQ(*parse_sandbox_request("auto"), SandboxRequest::kAuto);
   EXPECT_EQ(*parse_sandbox_request("strict"), SandboxRequest::kStrict);
