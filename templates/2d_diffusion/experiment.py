@@ -227,13 +227,15 @@ def main():
     parser.add_argument("--width", type=int, default=128)
     parser.add_argument("--blocks", type=int, default=3)
     parser.add_argument("--diffusion_steps", type=int, default=100)
-    parser.add_argument("--workers", type=int, default=min(4, len(os.sched_getaffinity(0))),
-                        help="datasets trained in parallel, one CPU thread each (default: CPUs, at most 4)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="datasets trained in parallel, one CPU thread each (default: the CPUs this run may use, at most 4; 1 with --quick)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per dataset")
     parser.add_argument("--quick", action="store_true", help="a seconds-long run for smoke tests")
     cfg = parser.parse_args()
     if cfg.quick:
-        cfg.train_steps, cfg.n_eval, cfg.n_train, cfg.diffusion_steps, cfg.workers = 30, 200, 2_000, 20, 1
+        cfg.train_steps, cfg.n_eval, cfg.n_train, cfg.diffusion_steps = 30, 200, 2_000, 20
+    if cfg.workers is None:
+        cfg.workers = 1 if cfg.quick else min(4, len(os.sched_getaffinity(0)))
     os.makedirs(cfg.out_dir, exist_ok=True)
     results = run_all(cfg)
     final_info, all_results = {}, {}

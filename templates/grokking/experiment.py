@@ -205,13 +205,15 @@ def main():
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--weight_decay", type=float, default=1.0)
     parser.add_argument("--warmup", type=int, default=10)
-    parser.add_argument("--workers", type=int, default=min(4, len(os.sched_getaffinity(0))),
-                        help="runs in parallel, one CPU thread each (default: CPUs, at most 4)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="runs in parallel, one CPU thread each (default: the CPUs this run may use, at most 4; 1 with --quick)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per run")
     parser.add_argument("--quick", action="store_true", help="a seconds-long run for smoke tests")
     cfg = parser.parse_args()
     if cfg.quick:
-        cfg.num_steps, cfg.seeds, cfg.eval_every, cfg.p, cfg.workers = 20, 1, 10, 13, 1
+        cfg.num_steps, cfg.seeds, cfg.eval_every, cfg.p = 20, 1, 10, 13
+    if cfg.workers is None:
+        cfg.workers = 1 if cfg.quick else min(4, len(os.sched_getaffinity(0)))
     os.makedirs(cfg.out_dir, exist_ok=True)
     results = run_all(cfg)
     final_info, all_results = {}, {}

@@ -2,8 +2,10 @@
 // configuration of each experiment.py and its plot.py, proving the code paths work
 // and that their outputs match the template contract. Slow (torch import plus a few
 // seconds of training): the suite is named Slow* so `ctest -E Slow` can leave it out.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -78,6 +80,52 @@ TEST_P(SlowTorchTemplates, QuickRunWritesContractOutputsAndPlots) {
     EXPECT_EQ(png->compare(0, 4, "\x89PNG"), 0) << t;
   }
 }
+
+// The torch templates spread their runs over worker processes; the results must not
+// depend on how many (each run is seeded). Timing metrics are left out of the comparison.
+struct ParallelCase {
+  const char* name;
+  std::vector<std::string> timing_metrics;
+};
+
+class ParallelTorchTemplates : public ::testing::TestWithParam<ParallelCase> {};
+
+TEST_P(ParallelTorchTemplates, TwoWorkerProcessesGiveTheResultsOfOne) {
+  if (!have_torch()) GTEST_SKIP() << "needs /usr/bin/python3 with torch, scipy, matplotlib (python3-torch)";
+  const ParallelCase& c = GetParam();
+  auto dir = sci::testing::copy_shipped_template(c.name, sci::testing::fresh_temp_dir("p") / c.name);
+  std::map<std::string, FinalInfo> infos;
+  for (const char* workers : {"1", "2"}) {
+    std::string out = std::string("run_w") + workers;
+    auto run = proc::run_capture({"env", "-C", dir.string(), "/usr/bin/python3", "experiment.py", "--quick",
+                                  std::string("--workers=") + workers, "--out_dir=" + out},
+                                 std::chrono::seconds(240));
+    ASSERT_TRUE(run.ok()) << run.error().to_string();
+    ASSERT_FALSE(run->timed_out) << run->output;
+    ASSERT_EQ(run->exit_code, 0) << run->output;
+    auto info = load_final_info(dir / out / "final_info.json");
+    ASSERT_TRUE(info.ok()) << info.error().to_string();
+    infos.emplace(workers, *info);
+  }
+  const FinalInfo& one = infos.at("1");
+  const FinalInfo& two = infos.at("2");
+  ASSERT_EQ(one.datasets.size(), two.datasets.size());
+  for (const auto& [dataset, result] : one.datasets) {
+    ASSERT_TRUE(two.datasets.count(dataset)) << dataset;
+    for (const auto& [metric, value] : result.means) {
+      if (std::find(c.timing_metrics.begin(), c.timing_metrics.end(), metric) != c.timing_metrics.end()) continue;
+      EXPECT_DOUBLE_EQ(value, two.datasets.at(dataset).means.at(metric)) << dataset << "/" << metric;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Templates, ParallelTorchTemplates,
+                         ::testing::Values(ParallelCase{"grokking", {}},
+                                           ParallelCase{"2d_diffusion", {"training_time", "inference_time"}}),
+                         [](const ::testing::TestParamInfo<ParallelCase>& p) {
+                           return std::string(p.param.name) == "2d_diffusion" ? std::string("diffusion_2d")
+                                                                             : std::string(p.param.name);
+                         });
 
 INSTANTIATE_TEST_SUITE_P(
     Templates, SlowTorchTemplates,
