@@ -1,7 +1,9 @@
 // `scientist template check` on broken template fixtures: the built binary's whole output
 // and exit code match tests/golden/templates/expected/<case>.txt (the fixture's path is
-// written as <FIXTURE>; SCI_UPDATE_GOLDEN=1 rebaselines). Each fixture under fixtures/
-// is the same minimal valid template broken in one way a template author would hit.
+// written as <FIXTURE>; SCI_UPDATE_GOLDEN=1 rebaselines). fixtures/valid/ is a minimal
+// valid template; every other fixture holds only what breaks it in one way a template
+// author would hit: files that replace or add to valid/'s, and a REMOVED list of its
+// files to leave out. The test assembles each case in a scratch directory.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -59,6 +61,22 @@ const Case kCases[] = {
 
 stdfs::path golden_dir() { return testing::source_dir() / "tests/golden/templates"; }
 
+// valid/ with the case's files laid over it and its REMOVED files left out, in a fresh
+// directory named after the case.
+stdfs::path assemble_fixture(const std::string& name) {
+  const stdfs::path fixtures = golden_dir() / "fixtures";
+  const stdfs::path dir = testing::fresh_temp_dir("fixture") / name;
+  stdfs::copy(fixtures / "valid", dir, stdfs::copy_options::recursive);
+  if (name == "valid") return dir;
+  stdfs::copy(fixtures / name, dir, stdfs::copy_options::recursive | stdfs::copy_options::overwrite_existing);
+  if (auto removed = fs::read_file(dir / "REMOVED"); removed.ok()) {
+    for (const auto& line : str::split_lines(*removed))
+      if (!str::trim(line).empty()) stdfs::remove(dir / std::string(str::trim(line)));
+    stdfs::remove(dir / "REMOVED");
+  }
+  return dir;
+}
+
 // Whole output with the fixture's absolute path replaced, so the golden is the same on
 // every machine and checkout.
 std::string normalise(std::string output, const stdfs::path& fixture) {
@@ -73,8 +91,8 @@ TEST_P(TemplateCheckGolden, OutputAndExitCodeMatchGolden) {
   ASSERT_TRUE(stdfs::is_regular_file(testing::binary_path(), ec))
       << "this suite runs the built binary: build the `scientist` target first (" << testing::binary_path()
       << ")";
-  const stdfs::path fixture = stdfs::absolute(golden_dir() / "fixtures" / c.name, ec).lexically_normal();
-  ASSERT_TRUE(stdfs::is_directory(fixture, ec)) << fixture;
+  ASSERT_TRUE(stdfs::is_directory(golden_dir() / "fixtures" / c.name, ec)) << c.name;
+  const stdfs::path fixture = stdfs::absolute(assemble_fixture(c.name), ec).lexically_normal();
 
   // A scratch cwd and config home: no scientist.toml of the developer's leaks into the run.
   const stdfs::path cwd = testing::fresh_temp_dir("cwd");
