@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "base/failpoint.h"
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/strings.h"
@@ -82,6 +83,7 @@ Result<NotesResult> run_notes(const stdfs::path& idea_dir, std::vector<std::stri
       break;
     }
     r.cost_usd += sent->cost_usd;
+    failpoint("notes.after_edit");  // the reply is applied to notes.txt, the stage not finished
     auto notes = fs::read_file(idea_dir / "notes.txt");
     r.missing = undescribed_figures(notes.ok() ? *notes : std::string(), figures);
     if (r.missing.empty()) break;

@@ -310,9 +310,15 @@ class ModuleStageDriver final : public ModuleDriver {
       source = pending_run ? pending
                : done > 0  ? state.dir / fmt::format("run_{}.py", done)
                            : request_.template_dir / "experiment.py";
+      // Once a run exists, notes.txt holds what the turns before it wrote: kept.
+      SCI_TRY(restore_notes(stage, state, done == 0 && !pending_run));
     } else if (stage == Stage::kPlot) {
+      SCI_TRY(restore_notes(stage, state, true));
       file = state.dir / "plot.py";
       source = request_.template_dir / "plot.py";
+    } else if (stage == Stage::kNotes) {
+      SCI_TRY(restore_notes(stage, state, true));
+      return false;
     } else if (stage == Stage::kWriteup) {
       // The paper and its bibliography (citations added by an interrupted writeup).
       for (const auto& e : std::filesystem::directory_iterator(request_.template_dir / "latex", ec)) {
@@ -325,6 +331,25 @@ class ModuleStageDriver final : public ModuleDriver {
     }
     SCI_TRY(restore_file(state, file, source));
     return pending_run;
+  }
+
+  // notes.txt, which the experiment, plot and notes stages all edit, as `stage` first
+  // found it: kept in attempts/ until the stage ends, so a stage cut off mid-way starts
+  // again from the notes its first call saw.
+  static std::filesystem::path notes_at_stage_start(Stage stage, const IdeaState& state) {
+    return state.dir / "attempts" / fmt::format("notes_at_{}_start.txt", stage_name(stage));
+  }
+
+  // First start of `stage`: keeps a copy of notes.txt. A later start with `restart`:
+  // puts that copy back.
+  Status restore_notes(Stage stage, const IdeaState& state, bool restart) {
+    auto copy = notes_at_stage_start(stage, state);
+    std::error_code ec;
+    if (std::filesystem::exists(copy, ec)) return restart ? restore_file(state, state.dir / "notes.txt", copy) : ok_status();
+    auto notes = fs::read_file(state.dir / "notes.txt");
+    if (!notes.ok()) return ok_status();  // no notes yet: the stage reports it
+    std::filesystem::create_directories(copy.parent_path(), ec);
+    return fs::write_file_atomic(copy, *notes);
   }
 
   // Makes `file` a copy of `source` (when the source exists and they differ).
@@ -373,6 +398,8 @@ class ModuleStageDriver final : public ModuleDriver {
                                                : stage == Stage::kPlot     ? experiment::run_plot_stage(ctx)
                                                                            : experiment::run_notes_stage(ctx);
     if (!outcome.ok()) return outcome.error();
+    std::error_code ec;
+    if (!cancel.load()) std::filesystem::remove(notes_at_stage_start(stage, state), ec);  // Ctrl-C: resumed
     StageResult r;
     r.outcome = outcome_of(outcome->status);
     // A failed plot or notes stage does not fail the idea: the writeup goes on without it.

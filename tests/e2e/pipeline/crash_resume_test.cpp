@@ -27,6 +27,7 @@ struct KillPoint {
   std::string stage;    // its stage
   std::string message;  // prefix of its message ("" = any)
   int signal = SIGKILL;
+  std::string failpoint = "";  // instead of an event: the process kills itself there (SCI_FAILPOINT)
 };
 
 std::ostream& operator<<(std::ostream& os, const KillPoint& k) { return os << k.name; }
@@ -41,7 +42,12 @@ TEST_P(CrashResumeTest, ResumeFinishesWithIdenticalFinishedArtifactsAndNoRepeate
   std::vector<std::string> args = {"--config", demo_config().string(), "run", "--template", tmpl.string(),
                                    "--num-ideas", "2", "--replay", demo_cassette().string(), "--engine", "local",
                                    "--results", batch.string()};
-  {
+  if (!kp.failpoint.empty()) {
+    // The first idea reaching the failpoint dies there, at a moment no event marks.
+    BackgroundScientist run(args, dir / "first.log", {"SCI_FAILPOINT=" + kp.failpoint});
+    EXPECT_EQ(run.wait(std::chrono::seconds(300)), 128 + SIGKILL)
+        << "the failpoint was not reached: " << fs::read_file(dir / "first.log").value_or("");
+  } else {
     BackgroundScientist run(args, dir / "first.log");
     // The first idea reaching the kill point (the second idea's events come later).
     bool hit = wait_until(
@@ -87,6 +93,7 @@ INSTANTIATE_TEST_SUITE_P(
                       KillPoint{"mid_experiment", "progress", "experiment", "python experiment.py --out_dir=run_2"},
                       KillPoint{"plot", "stage_started", "plot", ""},
                       KillPoint{"notes", "stage_started", "notes", ""},
+                      KillPoint{"mid_notes", "", "notes", "", SIGKILL, "notes.after_edit"},
                       KillPoint{"writeup", "stage_started", "writeup", ""},
                       KillPoint{"mid_writeup", "progress", "writeup", "build"},
                       KillPoint{"review", "stage_started", "review", ""},
