@@ -85,6 +85,7 @@ TEST_P(SlowTorchTemplates, QuickRunWritesContractOutputsAndPlots) {
 // depend on how many (each run is seeded). Timing metrics are left out of the comparison.
 struct ParallelCase {
   const char* name;
+  const char* quick_flag;
   std::vector<std::string> timing_metrics;
 };
 
@@ -97,7 +98,7 @@ TEST_P(ParallelTorchTemplates, TwoWorkerProcessesGiveTheResultsOfOne) {
   std::map<std::string, FinalInfo> infos;
   for (const char* workers : {"1", "2"}) {
     std::string out = std::string("run_w") + workers;
-    auto run = proc::run_capture({"env", "-C", dir.string(), "/usr/bin/python3", "experiment.py", "--quick",
+    auto run = proc::run_capture({"env", "-C", dir.string(), "/usr/bin/python3", "experiment.py", c.quick_flag,
                                   std::string("--workers=") + workers, "--out_dir=" + out},
                                  std::chrono::seconds(240));
     ASSERT_TRUE(run.ok()) << run.error().to_string();
@@ -120,8 +121,10 @@ TEST_P(ParallelTorchTemplates, TwoWorkerProcessesGiveTheResultsOfOne) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Templates, ParallelTorchTemplates,
-                         ::testing::Values(ParallelCase{"grokking", {}},
-                                           ParallelCase{"2d_diffusion", {"training_time", "inference_time"}}),
+                         ::testing::Values(ParallelCase{"grokking", "--quick", {}},
+                                           ParallelCase{"2d_diffusion", "--quick", {"training_time", "inference_time"}},
+                                           ParallelCase{"nanoGPT_lite", "--smoke",
+                                                        {"total_train_time", "avg_inference_tokens_per_second"}}),
                          [](const ::testing::TestParamInfo<ParallelCase>& p) {
                            return std::string(p.param.name) == "2d_diffusion" ? std::string("diffusion_2d")
                                                                              : std::string(p.param.name);
