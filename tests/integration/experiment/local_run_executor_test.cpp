@@ -197,19 +197,23 @@ class RunOutcomeMappingTest : public ::testing::Test {
     manifest_.interpreter = "/bin/sh";  // exists; never run by the fake
     probe_ = testing::fake_probe(true);
   }
-  RunResult run_with(proc::ExitKind kind, int code = 0, std::string err = {}) {
-    runner_.push_outcome(kind, code, std::move(err));
+  // Runs `req` (its idea_dir set here) through a fresh executor on the fake runner.
+  Result<RunResult> run_request(RunRequest req) {
     LocalRunExecutorOptions o;
     o.runner = &runner_;
     o.probe = &probe_;
     o.record_environment = false;
     auto ex = make_local_run_executor(o);
-    EXPECT_TRUE(ex.ok());
-    RunRequest req;
+    if (!ex.ok()) return ex.error();
     req.idea_dir = idea_;
+    return (*ex)->run(manifest_, req);
+  }
+  RunResult run_with(proc::ExitKind kind, int code = 0, std::string err = {}) {
+    runner_.push_outcome(kind, code, std::move(err));
+    RunRequest req;
     req.attempt = ++attempt_;
     req.timeout_s = 77;
-    auto r = (*ex)->run(manifest_, req);
+    auto r = run_request(req);
     EXPECT_TRUE(r.ok());
     return r.ok() ? *r : RunResult{};
   }
@@ -238,16 +242,9 @@ TEST_F(RunOutcomeMappingTest, EachProcessOutcomeMapsToItsRunStatus) {
 
 TEST_F(RunOutcomeMappingTest, TheRequestsCpusPinTheRunAndAreRecordedWithTheAttempt) {
   runner_.push_outcome(proc::ExitKind::kCompleted, 1, "boom");
-  LocalRunExecutorOptions o;
-  o.runner = &runner_;
-  o.probe = &probe_;
-  o.record_environment = false;
-  auto ex = make_local_run_executor(o);
-  ASSERT_TRUE(ex.ok());
   RunRequest req;
-  req.idea_dir = idea_;
   req.cpu_ids = {1, 2};
-  auto r = (*ex)->run(manifest_, req);
+  auto r = run_request(req);
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   ASSERT_EQ(runner_.specs().size(), 1u);
   EXPECT_EQ(runner_.specs()[0].cpu_ids, (std::vector<int>{1, 2}));
@@ -259,15 +256,7 @@ TEST_F(RunOutcomeMappingTest, TheRequestsCpusPinTheRunAndAreRecordedWithTheAttem
 
 TEST_F(RunOutcomeMappingTest, CancelledRunIsAnErrorForThePipeline) {
   runner_.push_outcome(proc::ExitKind::kCancelled);
-  LocalRunExecutorOptions o;
-  o.runner = &runner_;
-  o.probe = &probe_;
-  o.record_environment = false;
-  auto ex = make_local_run_executor(o);
-  ASSERT_TRUE(ex.ok());
-  RunRequest req;
-  req.idea_dir = idea_;
-  auto r = (*ex)->run(manifest_, req);
+  auto r = run_request(RunRequest{});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kCancelled);
 }
