@@ -407,7 +407,9 @@ Status Writer::check_rounds() {
 
 Status Writer::chktex_rounds() {
   if (opt_.chktex_rounds <= 0 || opt_.pdf == PdfMode::kSkip) return ok_status();
-  for (int round = 0; round < opt_.chktex_rounds; ++round) {
+  // Each round sends the warnings back; after the last one chktex runs once more to
+  // count what is left (style warnings are reported, not a reason to fail the paper).
+  for (int round = 0;; ++round) {
     auto warnings = latex::run_chktex(latex_dir_, "template.tex");
     if (!warnings.ok()) {
       emit("chktex", "skipped: " + warnings.error().to_string());
@@ -421,8 +423,13 @@ Status Writer::chktex_rounds() {
       text += latex::format_chktex_warning(w) + "\n";
       ++n;
     }
+    outcome_.chktex_warnings_left = n;
     if (n == 0) {
       emit("chktex", "clean");
+      return ok_status();
+    }
+    if (round >= opt_.chktex_rounds) {
+      emit("chktex", fmt::format("{} warning(s) left after {} round(s)", n, opt_.chktex_rounds));
       return ok_status();
     }
     emit("chktex", fmt::format("round {}: {} warning(s) sent back", round + 1, n));
@@ -520,6 +527,7 @@ Status Writer::finish() {
   j["unsupported_numbers"] = outcome_.integrity.unsupported.size();
   j["remaining_problems"] = outcome_.remaining_problems;
   j["removed_citations"] = outcome_.removed_citations;
+  if (outcome_.chktex_warnings_left >= 0) j["chktex_warnings_left"] = outcome_.chktex_warnings_left;
   j["cost_usd"] = outcome_.cost_usd;
   SCI_TRY(fs::write_file_atomic(ctx_.idea_dir / "writeup.json", json::dump(j, 2) + "\n"));
   emit("done", fmt::format("{}; {} reference(s); {} unsupported number(s)",

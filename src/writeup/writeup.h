@@ -96,6 +96,7 @@ struct WriteupOutcome {
   IntegrityReport integrity;       // of the final text; also written to <idea_dir>/integrity.json
   std::vector<std::string> remaining_problems;  // unresolved after the bounded rounds
   std::vector<std::string> removed_citations;   // \cite keys removed as unresolvable
+  int chktex_warnings_left = -1;   // chktex warnings in the paper after the rounds; -1 = not run
   double cost_usd = 0;
 };
 

@@ -4,9 +4,16 @@
 // `paper check` through the built binary.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <regex>
+
+#include <fmt/format.h>
+
 #include "base/fs.h"
 #include "latex/build.h"
+#include "base/strings.h"
 #include "latex/chktex.h"
+#include "proc/find_program.h"
 #include "support/cli_runner.h"
 #include "support/scripted_llm.h"
 #include "support/test_paths.h"
@@ -170,6 +177,228 @@ TEST(WriteupPdfTest, ALatexErrorIsFedBackToTheWriterWhoFixesIt) {
   auto tex = fs::read_file(idea / "latex/template.tex");
   ASSERT_TRUE(tex.ok());
   EXPECT_EQ(tex->find(broken), std::string::npos);
+}
+
+// Many paragraphs of filler in the Method section: several pages more than the paper
+// the scripted writer otherwise produces (one to two pages).
+std::string page_filler() {
+  std::string filler = "\n% FILLER BEGIN\n";
+  for (int i = 0; i < 60; ++i)
+    filler += "This paragraph repeats the description of the schedule at length to make the paper longer than "
+              "its page limit, restating that the learning rate rises and falls between two bounds while the "
+              "classification network, the data and the number of training steps stay exactly the same.\n\n";
+  return filler + "% FILLER END\n";
+}
+
+// Puts the filler at the end of the Method section the scripted writer wrote.
+std::string add_filler(std::string tex) {
+  const std::string method_end = "Both keep the classification network unchanged.";
+  size_t at = tex.find(method_end);
+  if (at != std::string::npos) tex.insert(at + method_end.size(), page_filler());
+  return tex;
+}
+
+std::string remove_filler(std::string tex) {
+  size_t begin = tex.find("\n% FILLER BEGIN\n");
+  const std::string end_tag = "% FILLER END\n";
+  size_t end = tex.find(end_tag, begin == std::string::npos ? 0 : begin);
+  if (begin != std::string::npos && end != std::string::npos) tex.erase(begin, end + end_tag.size() - begin);
+  return tex;
+}
+
+bool has_over_limit(const std::vector<std::string>& problems) {
+  for (const auto& p : problems)
+    if (p.find("over the limit") != std::string::npos) return true;
+  return false;
+}
+
+// The writer pads the paper far past a 2-page limit; the built PDF's page count and the
+// limit go back to the writer in the page-limit instruction, the writer removes the
+// padding, and the next build fits.
+TEST(WriteupPdfTest, APaperOverThePageLimitIsShortenedWhenTheWriterIsToldTheLimit) {
+  if (!latex::latex_available()) GTEST_SKIP() << "pdflatex/bibtex not installed";
+  auto idea = idea_with_template("writeup_pdf_pages");
+  auto manifest = testing::writeup_basic_manifest();
+  manifest.page_limit = 2;
+  testing::ScriptedLlm llm;
+  llm.set_responder([](const llm::ChatRequest&) -> std::string { return R"({"done": true})"; });
+  testing::FakeLiterature literature(testing::writeup_sample_papers());
+  std::vector<std::string> limit_instructions;
+  testing::ScriptedPaperEditor editor(idea, [&](const std::string& instruction, const std::string& tex) {
+    if (instruction.find("the limit is") != std::string::npos) {
+      limit_instructions.push_back(instruction);
+      return remove_filler(tex);
+    }
+    std::string out = testing::writeup_fake_writer(instruction, tex);
+    if (instruction.find("Now write the Method part") != std::string::npos) out = add_filler(out);
+    return out;
+  });
+  WriteupContext ctx = fixture_context(idea, manifest, editor, llm, literature);
+  ctx.options.cite_rounds = 1;
+  ctx.options.chktex_rounds = 0;
+
+  auto out = run_writeup(ctx);
+  ASSERT_TRUE(out.ok()) << out.error().to_string();
+  ASSERT_EQ(limit_instructions.size(), 1u) << "the page limit never reached the writer";
+  // The instruction names the built page count (more than the limit) and the limit.
+  std::smatch m;
+  const std::regex numbers(R"(has (\d+) pages; the limit is (\d+) pages)");
+  ASSERT_TRUE(std::regex_search(limit_instructions[0], m, numbers)) << limit_instructions[0];
+  EXPECT_GT(std::stoi(m[1].str()), 2) << limit_instructions[0];
+  EXPECT_EQ(m[2].str(), "2");
+  EXPECT_TRUE(out->pdf_built);
+  EXPECT_GE(out->build_attempts, 2);
+  EXPECT_TRUE(stdfs::exists(idea / "latex/attempts/paper_2"));
+  EXPECT_GE(out->pages, 1);
+  EXPECT_LE(out->pages, 2);
+  EXPECT_FALSE(has_over_limit(out->remaining_problems)) << str::join(out->remaining_problems, "\n");
+  auto tex = fs::read_file(idea / "latex/template.tex");
+  ASSERT_TRUE(tex.ok());
+  EXPECT_EQ(tex->find("FILLER BEGIN"), std::string::npos);
+}
+
+// A writer that ignores the page-limit instruction: after latex_fix_rounds the outcome
+// says how far over the limit the paper is, and the (too long) PDF is still kept.
+TEST(WriteupPdfTest, APaperLeftOverThePageLimitIsReportedAndKept) {
+  if (!latex::latex_available()) GTEST_SKIP() << "pdflatex/bibtex not installed";
+  auto idea = idea_with_template("writeup_pdf_pages_ignored");
+  auto manifest = testing::writeup_basic_manifest();
+  manifest.page_limit = 2;
+  testing::ScriptedLlm llm;
+  llm.set_responder([](const llm::ChatRequest&) -> std::string { return R"({"done": true})"; });
+  testing::FakeLiterature literature(testing::writeup_sample_papers());
+  int limit_instructions = 0;
+  testing::ScriptedPaperEditor editor(idea, [&](const std::string& instruction, const std::string& tex) {
+    if (instruction.find("the limit is 2 pages") != std::string::npos) {
+      ++limit_instructions;
+      return tex;  // ignored
+    }
+    std::string out = testing::writeup_fake_writer(instruction, tex);
+    if (instruction.find("Now write the Method part") != std::string::npos) out = add_filler(out);
+    return out;
+  });
+  WriteupContext ctx = fixture_context(idea, manifest, editor, llm, literature);
+  ctx.options.cite_rounds = 1;
+  ctx.options.chktex_rounds = 0;
+  ctx.options.latex_fix_rounds = 1;
+
+  auto out = run_writeup(ctx);
+  ASSERT_TRUE(out.ok()) << out.error().to_string();
+  EXPECT_EQ(limit_instructions, 1);
+  EXPECT_EQ(out->build_attempts, 2);
+  EXPECT_TRUE(out->pdf_built);
+  EXPECT_TRUE(stdfs::exists(idea / "cyclical_lr.pdf"));
+  EXPECT_GT(out->pages, 2);
+  const std::string expected = fmt::format("{} pages, over the limit of 2", out->pages);
+  EXPECT_NE(std::find(out->remaining_problems.begin(), out->remaining_problems.end(), expected),
+            out->remaining_problems.end())
+      << expected << " not in:\n" << str::join(out->remaining_problems, "\n");
+}
+
+// The writer quotes a word with straight double quotes, which chktex flags (warning 18);
+// the warning, with its file and line, goes back to the writer, which uses TeX quotes;
+// chktex then finds nothing in the paper.
+TEST(WriteupPdfTest, ChktexWarningsAreFedBackAndFixed) {
+  if (!latex::latex_available()) GTEST_SKIP() << "pdflatex/bibtex not installed";
+  if (!proc::find_program("chktex")) GTEST_SKIP() << "chktex not installed";
+  auto idea = idea_with_template("writeup_pdf_chktex");
+  auto manifest = testing::writeup_basic_manifest();
+  testing::ScriptedLlm llm;
+  llm.set_responder([](const llm::ChatRequest&) -> std::string { return R"({"done": true})"; });
+  testing::FakeLiterature literature(testing::writeup_sample_papers());
+  const std::string bad = "a \"cyclical\" learning rate";
+  const std::string good = "a ``cyclical'' learning rate";
+  std::vector<std::string> chktex_instructions;
+  int bad_line = 0;
+  testing::ScriptedPaperEditor editor(idea, [&](const std::string& instruction, const std::string& tex) {
+    if (instruction.find("chktex reports these problems") != std::string::npos) {
+      chktex_instructions.push_back(instruction);
+      std::string fixed = tex;
+      size_t at = fixed.find(bad);
+      if (at == std::string::npos) return fixed;
+      bad_line = 1 + static_cast<int>(std::count(tex.begin(), tex.begin() + static_cast<long>(at), '\n'));
+      if (instruction.find("chktex 18") != std::string::npos) fixed.replace(at, bad.size(), good);
+      // The shared scripted writer's Background also has one (chktex 12 before \paragraph).
+      const std::string run_in = "learning rate. \\paragraph";
+      size_t para = fixed.find(run_in);
+      if (instruction.find("chktex 12") != std::string::npos && para != std::string::npos)
+        fixed.replace(para, run_in.size(), "learning rate.\n\n\\paragraph");
+      return fixed;
+    }
+    std::string out = testing::writeup_fake_writer(instruction, tex);
+    if (instruction.find("Now write the Method part") != std::string::npos) {
+      size_t at = out.find("a cyclical learning rate");
+      if (at != std::string::npos) out.replace(at, std::string("a cyclical learning rate").size(), bad);
+    }
+    return out;
+  });
+  WriteupContext ctx = fixture_context(idea, manifest, editor, llm, literature);
+  ctx.options.cite_rounds = 1;
+  ctx.options.chktex_rounds = 2;
+
+  auto out = run_writeup(ctx);
+  ASSERT_TRUE(out.ok()) << out.error().to_string();
+  ASSERT_FALSE(chktex_instructions.empty()) << "the chktex warning never reached the writer";
+  // The line the quotes were on is in the instruction, with chktex's warning number.
+  ASSERT_GT(bad_line, 0) << "the quotes were not in the paper when the warning came back";
+  EXPECT_NE(chktex_instructions[0].find(fmt::format("template.tex:{}:", bad_line)), std::string::npos)
+      << "line " << bad_line << " missing from:\n" << chktex_instructions[0];
+  EXPECT_NE(chktex_instructions[0].find("chktex 18"), std::string::npos) << chktex_instructions[0];
+  EXPECT_EQ(chktex_instructions.size(), 1u) << "the paper was clean after the fix";
+  auto final_tex = fs::read_file(idea / "latex/template.tex");
+  ASSERT_TRUE(final_tex.ok());
+  EXPECT_EQ(final_tex->find(bad), std::string::npos);
+  EXPECT_NE(final_tex->find(good), std::string::npos);
+  auto attempt = fs::read_file(idea / "latex/attempts/paper_1/template.tex");
+  ASSERT_TRUE(attempt.ok());
+  EXPECT_EQ(attempt->find(bad), std::string::npos) << "the fix came before the build";
+  EXPECT_TRUE(out->pdf_built);
+  EXPECT_EQ(out->chktex_warnings_left, 0);
+  // chktex itself, run again, agrees: nothing left in the paper.
+  auto warnings = latex::run_chktex(idea / "latex", "template.tex");
+  ASSERT_TRUE(warnings.ok()) << warnings.error().to_string();
+  int left = 0;
+  std::string listing;
+  for (const auto& w : *warnings)
+    if (w.file == "template.tex") ++left, listing += latex::format_chktex_warning(w) + "\n";
+  EXPECT_EQ(left, 0) << listing;
+}
+
+// A writer that ignores chktex: after the rounds the warnings left are counted in the
+// outcome and in writeup.json, and the paper is still built (style is not a failure).
+TEST(WriteupPdfTest, ChktexWarningsLeftAfterTheRoundsAreCountedNotFatal) {
+  if (!latex::latex_available()) GTEST_SKIP() << "pdflatex/bibtex not installed";
+  if (!proc::find_program("chktex")) GTEST_SKIP() << "chktex not installed";
+  auto idea = idea_with_template("writeup_pdf_chktex_left");
+  auto manifest = testing::writeup_basic_manifest();
+  testing::ScriptedLlm llm;
+  llm.set_responder([](const llm::ChatRequest&) -> std::string { return R"({"done": true})"; });
+  testing::FakeLiterature literature(testing::writeup_sample_papers());
+  int chktex_instructions = 0;
+  testing::ScriptedPaperEditor editor(idea, [&](const std::string& instruction, const std::string& tex) {
+    if (instruction.find("chktex reports these problems") != std::string::npos) {
+      ++chktex_instructions;
+      return tex;  // ignored
+    }
+    std::string out = testing::writeup_fake_writer(instruction, tex);
+    size_t at = out.find("a cyclical learning rate");
+    if (at != std::string::npos) out.replace(at, std::string("a cyclical learning rate").size(), "a \"cyclical\" learning rate");
+    return out;
+  });
+  WriteupContext ctx = fixture_context(idea, manifest, editor, llm, literature);
+  ctx.options.cite_rounds = 1;
+  ctx.options.chktex_rounds = 1;
+
+  auto out = run_writeup(ctx);
+  ASSERT_TRUE(out.ok()) << out.error().to_string();
+  EXPECT_EQ(chktex_instructions, 1);
+  EXPECT_GE(out->chktex_warnings_left, 1);
+  EXPECT_TRUE(out->pdf_built);
+  for (const auto& p : out->remaining_problems) EXPECT_EQ(p.find("chktex"), std::string::npos) << p;
+  auto record = fs::read_file(idea / "writeup.json");
+  ASSERT_TRUE(record.ok()) << "writeup.json";
+  EXPECT_NE(record->find(fmt::format("\"chktex_warnings_left\": {}", out->chktex_warnings_left)), std::string::npos)
+      << *record;
 }
 
 }  // namespace
