@@ -50,6 +50,31 @@ WriteupContext fixture_context(const stdfs::path& idea, const templates::Manifes
   return ctx;
 }
 
+// One writeup on the idea_basic runs: a model that answers every question with
+// {"done": true}, the sample literature, and `rewrite` (instruction, tex) -> tex as the
+// writer. One citation round; chktex and LaTeX-fix rounds as given (-1: the default).
+struct ScriptedWriteup {
+  explicit ScriptedWriteup(const std::string& temp)
+      : idea(idea_with_template(temp)),
+        manifest(testing::writeup_basic_manifest()),
+        literature(testing::writeup_sample_papers()) {
+    llm.set_responder([](const llm::ChatRequest&) -> std::string { return R"({"done": true})"; });
+  }
+  Result<WriteupOutcome> run(testing::ScriptedPaperEditor::Script rewrite, int chktex_rounds,
+                             int latex_fix_rounds = -1) {
+    testing::ScriptedPaperEditor editor(idea, std::move(rewrite));
+    WriteupContext ctx = fixture_context(idea, manifest, editor, llm, literature);
+    ctx.options.cite_rounds = 1;
+    ctx.options.chktex_rounds = chktex_rounds;
+    if (latex_fix_rounds >= 0) ctx.options.latex_fix_rounds = latex_fix_rounds;
+    return run_writeup(ctx);
+  }
+  stdfs::path idea;
+  templates::Manifest manifest;
+  testing::ScriptedLlm llm;
+  testing::FakeLiterature literature;
+};
+
 TEST(WriteupPdfTest, ScriptedWriterEndsWithACompiledPaperWithRealCitations) {
   if (!latex::latex_available()) GTEST_SKIP() << "pdflatex/bibtex not installed";
   auto idea = idea_with_template("writeup_pdf");
@@ -142,15 +167,12 @@ TEST(WriteupPdfTest, PaperCheckCommandReportsUnsupportedNumbersOfAWrongPaper) {
 // with its file and line, goes back to the writer, which removes it; the next build works.
 TEST(WriteupPdfTest, ALatexErrorIsFedBackToTheWriterWhoFixesIt) {
   if (!latex::latex_available()) GTEST_SKIP() << "pdflatex/bibtex not installed";
-  auto idea = idea_with_template("writeup_pdf_fix");
-  auto manifest = testing::writeup_basic_manifest();
-  testing::ScriptedLlm llm;
-  llm.set_responder([](const llm::ChatRequest&) -> std::string { return R"({"done": true})"; });
-  testing::FakeLiterature literature(testing::writeup_sample_papers());
+  ScriptedWriteup w("writeup_pdf_fix");
+  const stdfs::path& idea = w.idea;
   const std::string broken = "\\undefinedmacroxyz{}";
   int edits = 0;
   bool fed_back = false;
-  testing::ScriptedPaperEditor editor(idea, [&](const std::string& instruction, const std::string& tex) {
+  auto script = [&](const std::string& instruction, const std::string& tex) {
     if (instruction.find("undefinedmacroxyz") != std::string::npos) {
       fed_back = true;
       std::string fixed = tex;
@@ -163,12 +185,8 @@ TEST(WriteupPdfTest, ALatexErrorIsFedBackToTheWriterWhoFixesIt) {
       if (at != std::string::npos) out.insert(at, broken + "\n");
     }
     return out;
-  });
-  WriteupContext ctx = fixture_context(idea, manifest, editor, llm, literature);
-  ctx.options.cite_rounds = 1;
-  ctx.options.chktex_rounds = 0;
-
-  auto out = run_writeup(ctx);
+  };
+  auto out = w.run(script, 0);
   ASSERT_TRUE(out.ok()) << out.error().to_string();
   EXPECT_TRUE(fed_back) << "the build error never reached the writer";
   EXPECT_TRUE(out->pdf_built);
@@ -217,14 +235,11 @@ bool has_over_limit(const std::vector<std::string>& problems) {
 // padding, and the next build fits.
 TEST(WriteupPdfTest, APaperOverThePageLimitIsShortenedWhenTheWriterIsToldTheLimit) {
   if (!latex::latex_available()) GTEST_SKIP() << "pdflatex/bibtex not installed";
-  auto idea = idea_with_template("writeup_pdf_pages");
-  auto manifest = testing::writeup_basic_manifest();
-  manifest.page_limit = 2;
-  testing::ScriptedLlm llm;
-  llm.set_responder([](const llm::ChatRequest&) -> std::string { return R"({"done": true})"; });
-  testing::FakeLiterature literature(testing::writeup_sample_papers());
+  ScriptedWriteup w("writeup_pdf_pages");
+  const stdfs::path& idea = w.idea;
+  w.manifest.page_limit = 2;
   std::vector<std::string> limit_instructions;
-  testing::ScriptedPaperEditor editor(idea, [&](const std::string& instruction, const std::string& tex) {
+  auto script = [&](const std::string& instruction, const std::string& tex) {
     if (instruction.find("the limit is") != std::string::npos) {
       limit_instructions.push_back(instruction);
       return remove_filler(tex);
@@ -232,12 +247,8 @@ TEST(WriteupPdfTest, APaperOverThePageLimitIsShortenedWhenTheWriterIsToldTheLimi
     std::string out = testing::writeup_fake_writer(instruction, tex);
     if (instruction.find("Now write the Method part") != std::string::npos) out = add_filler(out);
     return out;
-  });
-  WriteupContext ctx = fixture_context(idea, manifest, editor, llm, literature);
-  ctx.options.cite_rounds = 1;
-  ctx.options.chktex_rounds = 0;
-
-  auto out = run_writeup(ctx);
+  };
+  auto out = w.run(script, 0);
   ASSERT_TRUE(out.ok()) << out.error().to_string();
   ASSERT_EQ(limit_instructions.size(), 1u) << "the page limit never reached the writer";
   // The instruction names the built page count (more than the limit) and the limit.
@@ -261,14 +272,11 @@ TEST(WriteupPdfTest, APaperOverThePageLimitIsShortenedWhenTheWriterIsToldTheLimi
 // says how far over the limit the paper is, and the (too long) PDF is still kept.
 TEST(WriteupPdfTest, APaperLeftOverThePageLimitIsReportedAndKept) {
   if (!latex::latex_available()) GTEST_SKIP() << "pdflatex/bibtex not installed";
-  auto idea = idea_with_template("writeup_pdf_pages_ignored");
-  auto manifest = testing::writeup_basic_manifest();
-  manifest.page_limit = 2;
-  testing::ScriptedLlm llm;
-  llm.set_responder([](const llm::ChatRequest&) -> std::string { return R"({"done": true})"; });
-  testing::FakeLiterature literature(testing::writeup_sample_papers());
+  ScriptedWriteup w("writeup_pdf_pages_ignored");
+  const stdfs::path& idea = w.idea;
+  w.manifest.page_limit = 2;
   int limit_instructions = 0;
-  testing::ScriptedPaperEditor editor(idea, [&](const std::string& instruction, const std::string& tex) {
+  auto script = [&](const std::string& instruction, const std::string& tex) {
     if (instruction.find("the limit is 2 pages") != std::string::npos) {
       ++limit_instructions;
       return tex;  // ignored
@@ -276,13 +284,8 @@ TEST(WriteupPdfTest, APaperLeftOverThePageLimitIsReportedAndKept) {
     std::string out = testing::writeup_fake_writer(instruction, tex);
     if (instruction.find("Now write the Method part") != std::string::npos) out = add_filler(out);
     return out;
-  });
-  WriteupContext ctx = fixture_context(idea, manifest, editor, llm, literature);
-  ctx.options.cite_rounds = 1;
-  ctx.options.chktex_rounds = 0;
-  ctx.options.latex_fix_rounds = 1;
-
-  auto out = run_writeup(ctx);
+  };
+  auto out = w.run(script, 0, 1);
   ASSERT_TRUE(out.ok()) << out.error().to_string();
   EXPECT_EQ(limit_instructions, 1);
   EXPECT_EQ(out->build_attempts, 2);
@@ -301,16 +304,13 @@ TEST(WriteupPdfTest, APaperLeftOverThePageLimitIsReportedAndKept) {
 TEST(WriteupPdfTest, ChktexWarningsAreFedBackAndFixed) {
   if (!latex::latex_available()) GTEST_SKIP() << "pdflatex/bibtex not installed";
   if (!proc::find_program("chktex")) GTEST_SKIP() << "chktex not installed";
-  auto idea = idea_with_template("writeup_pdf_chktex");
-  auto manifest = testing::writeup_basic_manifest();
-  testing::ScriptedLlm llm;
-  llm.set_responder([](const llm::ChatRequest&) -> std::string { return R"({"done": true})"; });
-  testing::FakeLiterature literature(testing::writeup_sample_papers());
+  ScriptedWriteup w("writeup_pdf_chktex");
+  const stdfs::path& idea = w.idea;
   const std::string bad = "a \"cyclical\" learning rate";
   const std::string good = "a ``cyclical'' learning rate";
   std::vector<std::string> chktex_instructions;
   int bad_line = 0;
-  testing::ScriptedPaperEditor editor(idea, [&](const std::string& instruction, const std::string& tex) {
+  auto script = [&](const std::string& instruction, const std::string& tex) {
     if (instruction.find("chktex reports these problems") != std::string::npos) {
       chktex_instructions.push_back(instruction);
       std::string fixed = tex;
@@ -331,12 +331,8 @@ TEST(WriteupPdfTest, ChktexWarningsAreFedBackAndFixed) {
       if (at != std::string::npos) out.replace(at, std::string("a cyclical learning rate").size(), bad);
     }
     return out;
-  });
-  WriteupContext ctx = fixture_context(idea, manifest, editor, llm, literature);
-  ctx.options.cite_rounds = 1;
-  ctx.options.chktex_rounds = 2;
-
-  auto out = run_writeup(ctx);
+  };
+  auto out = w.run(script, 2);
   ASSERT_TRUE(out.ok()) << out.error().to_string();
   ASSERT_FALSE(chktex_instructions.empty()) << "the chktex warning never reached the writer";
   // The line the quotes were on is in the instruction, with chktex's warning number.
@@ -359,8 +355,8 @@ TEST(WriteupPdfTest, ChktexWarningsAreFedBackAndFixed) {
   ASSERT_TRUE(warnings.ok()) << warnings.error().to_string();
   int left = 0;
   std::string listing;
-  for (const auto& w : *warnings)
-    if (w.file == "template.tex") ++left, listing += latex::format_chktex_warning(w) + "\n";
+  for (const auto& warning : *warnings)
+    if (warning.file == "template.tex") ++left, listing += latex::format_chktex_warning(warning) + "\n";
   EXPECT_EQ(left, 0) << listing;
 }
 
@@ -369,13 +365,10 @@ TEST(WriteupPdfTest, ChktexWarningsAreFedBackAndFixed) {
 TEST(WriteupPdfTest, ChktexWarningsLeftAfterTheRoundsAreCountedNotFatal) {
   if (!latex::latex_available()) GTEST_SKIP() << "pdflatex/bibtex not installed";
   if (!proc::find_program("chktex")) GTEST_SKIP() << "chktex not installed";
-  auto idea = idea_with_template("writeup_pdf_chktex_left");
-  auto manifest = testing::writeup_basic_manifest();
-  testing::ScriptedLlm llm;
-  llm.set_responder([](const llm::ChatRequest&) -> std::string { return R"({"done": true})"; });
-  testing::FakeLiterature literature(testing::writeup_sample_papers());
+  ScriptedWriteup w("writeup_pdf_chktex_left");
+  const stdfs::path& idea = w.idea;
   int chktex_instructions = 0;
-  testing::ScriptedPaperEditor editor(idea, [&](const std::string& instruction, const std::string& tex) {
+  auto script = [&](const std::string& instruction, const std::string& tex) {
     if (instruction.find("chktex reports these problems") != std::string::npos) {
       ++chktex_instructions;
       return tex;  // ignored
@@ -384,12 +377,8 @@ TEST(WriteupPdfTest, ChktexWarningsLeftAfterTheRoundsAreCountedNotFatal) {
     size_t at = out.find("a cyclical learning rate");
     if (at != std::string::npos) out.replace(at, std::string("a cyclical learning rate").size(), "a \"cyclical\" learning rate");
     return out;
-  });
-  WriteupContext ctx = fixture_context(idea, manifest, editor, llm, literature);
-  ctx.options.cite_rounds = 1;
-  ctx.options.chktex_rounds = 1;
-
-  auto out = run_writeup(ctx);
+  };
+  auto out = w.run(script, 1);
   ASSERT_TRUE(out.ok()) << out.error().to_string();
   EXPECT_EQ(chktex_instructions, 1);
   EXPECT_GE(out->chktex_warnings_left, 1);
