@@ -14,8 +14,8 @@ std::filesystem::path shipped_templates_dir();
 // PNGs, LaTeX build products and __pycache__. Returns `dest`.
 std::filesystem::path copy_shipped_template(const std::string& name, const std::filesystem::path& dest);
 
-// Writes a small valid template into `dir` (created): a numpy experiment with one
-// dataset, a plot.py with `labels` writing curve.png, prompt.json, seed_ideas.json,
+// Copies the small valid template tests/support/minimal_template into `dir` (created):
+// a numpy experiment with one dataset, a plot.py with `labels` writing curve.png, prompt.json, seed_ideas.json,
 // template.toml with directions, latex/template.tex + references.bib, literature.bib.
 void write_minimal_template(const std::filesystem::path& dir);
 

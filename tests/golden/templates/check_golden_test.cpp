@@ -1,8 +1,10 @@
 // `scientist template check` on broken template fixtures: the built binary's whole output
 // and exit code match tests/golden/templates/expected/<case>.txt (the fixture's path is
-// written as <FIXTURE>; SCI_UPDATE_GOLDEN=1 rebaselines). fixtures/valid/ is a minimal
-// valid template; every other fixture holds only what breaks it in one way a template
-// author would hit: files that replace or add to valid/'s, and a REMOVED list of its
+// written as <FIXTURE>; SCI_UPDATE_GOLDEN=1 rebaselines). Each case starts from the
+// tests' minimal valid template (tests/support/minimal_template) with fixtures/valid/
+// laid over it (a template.toml whose interpreter has no slash, so the output does not
+// depend on the machine); every other fixture holds only what breaks it in one way a
+// template author would hit: files that replace or add to those, and a REMOVED list of
 // files to leave out. The test assembles each case in a scratch directory.
 #include <gtest/gtest.h>
 
@@ -61,14 +63,16 @@ const Case kCases[] = {
 
 stdfs::path golden_dir() { return testing::source_dir() / "tests/golden/templates"; }
 
-// valid/ with the case's files laid over it and its REMOVED files left out, in a fresh
+// The minimal template and valid/ with the case's files laid over it and its REMOVED files left out, in a fresh
 // directory named after the case.
 stdfs::path assemble_fixture(const std::string& name) {
   const stdfs::path fixtures = golden_dir() / "fixtures";
   const stdfs::path dir = testing::fresh_temp_dir("fixture") / name;
-  stdfs::copy(fixtures / "valid", dir, stdfs::copy_options::recursive);
+  const auto overlay = stdfs::copy_options::recursive | stdfs::copy_options::overwrite_existing;
+  stdfs::copy(testing::source_dir() / "tests/support/minimal_template", dir, overlay);
+  stdfs::copy(fixtures / "valid", dir, overlay);  // its template.toml: interpreter "python3"
   if (name == "valid") return dir;
-  stdfs::copy(fixtures / name, dir, stdfs::copy_options::recursive | stdfs::copy_options::overwrite_existing);
+  stdfs::copy(fixtures / name, dir, overlay);
   if (auto removed = fs::read_file(dir / "REMOVED"); removed.ok()) {
     for (const auto& line : str::split_lines(*removed))
       if (!str::trim(line).empty()) stdfs::remove(dir / std::string(str::trim(line)));
