@@ -1,6 +1,8 @@
 // File helpers; see fs.h. Uses POSIX calls directly for fsync and O_APPEND.
 #include "base/fs.h"
 
+#include <stdlib.h>
+
 #include <fcntl.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -19,6 +21,10 @@ namespace sci::fs {
 namespace {
 
 Error io_error(const std::string& what, const std::filesystem::path& path, int err) {
+  if (err == ENOSPC || err == EDQUOT)
+    return make_error(ErrorCode::kIo, fmt::format("{} {}: {}: the disk is full; free space on the filesystem "
+                                                  "holding it, then `scientist resume` (finished work is kept)",
+                                                  what, path.string(), std::strerror(err)));
   return make_error(ErrorCode::kIo, fmt::format("{} {}: {}", what, path.string(), std::strerror(err)));
 }
 
@@ -167,6 +173,19 @@ Result<std::uintmax_t> free_bytes(const std::filesystem::path& path) {
   struct statvfs st{};
   if (::statvfs(path.c_str(), &st) != 0) return io_error("cannot stat filesystem of", path, errno);
   return static_cast<std::uintmax_t>(st.f_bavail) * st.f_frsize;
+}
+
+ScopedTempDir::ScopedTempDir(std::string_view prefix, unsigned mode) {
+  std::error_code ec;
+  std::string tmpl = (std::filesystem::temp_directory_path(ec) / (std::string(prefix) + "-XXXXXX")).string();
+  if (::mkdtemp(tmpl.data()) == nullptr) return;
+  path_ = tmpl;
+  std::filesystem::permissions(path_, std::filesystem::perms(mode), ec);
+}
+
+ScopedTempDir::~ScopedTempDir() {
+  std::error_code ec;
+  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
 }
 
 }  // namespace sci::fs

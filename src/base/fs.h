@@ -44,6 +44,22 @@ std::string sha256_hex(std::string_view data);
 // unreadable entries are skipped.
 std::uintmax_t directory_size_bytes(const std::filesystem::path& dir);
 
+// A fresh directory under the system temp dir (mkdtemp, so nobody else can have
+// planted it), removed with everything in it when the object goes away. path() is
+// empty when it could not be created. `mode` is applied after creation (0700 default;
+// 0755 for a directory a dropped sandbox uid must read).
+class ScopedTempDir {
+ public:
+  explicit ScopedTempDir(std::string_view prefix, unsigned mode = 0700);
+  ~ScopedTempDir();
+  ScopedTempDir(const ScopedTempDir&) = delete;
+  ScopedTempDir& operator=(const ScopedTempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
 // Free bytes available to unprivileged users on the filesystem holding `path`.
 Result<std::uintmax_t> free_bytes(const std::filesystem::path& path);
 

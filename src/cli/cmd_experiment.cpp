@@ -67,8 +67,9 @@ int run_stage_command(Context& ctx, std::vector<std::string> args, StageName whi
 
   std::error_code ec;
   stdfs::path dir = stdfs::absolute(idea_dir, ec);
-  auto manifest = templates::load_manifest(dir);
+  auto manifest = experiment::load_idea_manifest(dir);
   if (!manifest.ok()) return report_error(manifest.error());
+  for (const auto& w : manifest->warnings) log::warn("{}", w);
   if (!metric_direction.empty()) {
     auto st = templates::apply_metric_direction(*manifest, metric_direction);
     if (!st.ok()) return report_error(st.error());
@@ -87,6 +88,9 @@ int run_stage_command(Context& ctx, std::vector<std::string> args, StageName whi
   sandbox.max_processes = static_cast<int>(ctx.config.get_int("sandbox.max_processes"));
   sandbox.network = ctx.config.get_string("sandbox.network") == "on" ? proc::NetworkAccess::kOn
                                                                     : proc::NetworkAccess::kOff;
+  sandbox.max_output_mb = static_cast<std::uint64_t>(ctx.config.get_int("sandbox.max_output_mb"));
+  sandbox.kill_grace_s = static_cast<int>(ctx.config.get_int("sandbox.kill_grace_s"));
+  sandbox.uid_base = static_cast<int>(ctx.config.get_int("sandbox.uid_base"));
   if (!ctx.config.file_path().empty()) sandbox.hidden_paths.push_back(ctx.config.file_path());
 
   std::unique_ptr<experiment::RunExecutor> executor;

@@ -67,7 +67,8 @@ int exit_code_for(pipeline::BatchStatus s) {
     case pipeline::BatchStatus::kAllDone:
     case pipeline::BatchStatus::kStoppedAfter: return kExitOk;
     case pipeline::BatchStatus::kSomeFailed:
-    case pipeline::BatchStatus::kBudgetStopped: return kExitPartial;
+    case pipeline::BatchStatus::kBudgetStopped:
+    case pipeline::BatchStatus::kDiskFull: return kExitPartial;
     case pipeline::BatchStatus::kNoneDone: return kExitFailure;
     case pipeline::BatchStatus::kInterrupted: return kExitInterrupted;
   }
@@ -85,7 +86,7 @@ void print_summary(const pipeline::BatchSummary& s, const pipeline::RunRequest& 
   std::printf("\n%s: %s; cost $%.4f; wall %.1f s\nresults: %s\n", pipeline::batch_status_name(s.status),
               s.message.c_str(), s.cost_usd, s.wall_s, r.batch_dir.string().c_str());
   if (s.status == pipeline::BatchStatus::kInterrupted || s.status == pipeline::BatchStatus::kBudgetStopped ||
-      s.status == pipeline::BatchStatus::kStoppedAfter)
+      s.status == pipeline::BatchStatus::kStoppedAfter || s.status == pipeline::BatchStatus::kDiskFull)
     std::printf("continue with: scientist resume %s\n", r.batch_dir.string().c_str());
 }
 

@@ -9,8 +9,10 @@
 
 #include "base/fs.h"
 #include "cli/commands.h"
+#include "experiment/prepare.h"
 #include "latex/build.h"
 #include "latex/log_parser.h"
+#include "pipeline/clients.h"
 #include "templates/manifest.h"
 #include "writeup/integrity.h"
 #include "writeup/run_data.h"
@@ -34,6 +36,9 @@ int cmd_latex_build(Context& ctx, std::vector<std::string> args) {
   options.timeout_s = static_cast<int>(ctx.config.get_int("writeup.latex_timeout_s"));
   options.engine = engine == "xelatex" ? latex::TexEngine::kXelatex : latex::TexEngine::kPdflatex;
   if (keep_attempts) options.attempts_dir = options.dir / "attempts";
+  auto tools = pipeline::tool_sandbox_from_config(ctx.config, false);
+  if (!tools.ok()) return report_error(tools.error());
+  options.sandbox = *tools;
   auto result = latex::build_paper(options);
   if (!result.ok()) return report_error(result.error());
   const auto& r = *result;
@@ -76,10 +81,11 @@ int cmd_paper_check(Context& /*ctx*/, std::vector<std::string> args) {
 
   // template.toml in the idea directory (a copy of the template) gives metric directions.
   const templates::Manifest* manifest_ptr = nullptr;
-  auto manifest = templates::load_manifest(idea_dir);
+  auto manifest = experiment::load_idea_manifest(idea_dir);
   if (manifest.ok()) manifest_ptr = &*manifest;
   auto data = writeup::load_idea_data(idea_dir, manifest_ptr);
   if (!data.ok()) return report_error(data.error());
+  for (const auto& w : data->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
   writeup::PaperPaths paths;
   paths.tex = tex;
   paths.pdf = pdf;

@@ -45,7 +45,7 @@ int cmd_writeup(Context& ctx, std::vector<std::string> args) {
                                    fmt::format("{}: not an idea directory (latex/ missing); prepare one with "
                                                "`scientist idea prepare` or run `scientist run`",
                                                idea_dir_arg)));
-  auto manifest = templates::load_manifest(idea_dir);
+  auto manifest = experiment::load_idea_manifest(idea_dir);
   if (!manifest.ok()) return report_error(manifest.error());
   std::atomic<bool>& cancel = install_cancel_handlers();
 

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "base/confined_fs.h"
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/time.h"
@@ -92,7 +93,7 @@ Result<std::string> Coder::render_files() const {
                          f);
       continue;
     }
-    SCI_ASSIGN_OR_RETURN(std::string content, fs::read_file(root_ / f));
+    SCI_ASSIGN_OR_RETURN(std::string content, fs::read_file_beneath(root_, f, fs::kMaxSourceFileBytes));
     if (!content.empty() && content.back() != '\n') content += '\n';
     std::string fence = fence_for(content);
     out += fmt::format("{}\n{}{}\n{}{}\n\n", f, fence, language_of(f), content, fence);

@@ -4,6 +4,7 @@
 
 #include <system_error>
 
+#include "base/confined_fs.h"
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/strings.h"
@@ -49,11 +50,14 @@ Status Transcript::assistant(std::string_view text) { return append(format_assis
 Status Transcript::tool(std::string_view text) { return append(format_tool(text)); }
 
 Status Transcript::append(const std::string& markdown) {
+  // The run may have replaced transcript.md with a link to a host file: it is never
+  // followed (the rename below replaces the link itself), and a huge file is not read.
   std::string content;
-  std::error_code ec;
-  if (std::filesystem::exists(path_, ec)) {
-    SCI_ASSIGN_OR_RETURN(content, fs::read_file(path_));
-  }
+  auto existing = fs::read_file_beneath(path_.has_parent_path() ? path_.parent_path() : ".", path_.filename(),
+                                        fs::kMaxResultFileBytes * 4);
+  if (existing.ok()) content = std::move(*existing);
+  else if (existing.error().code != ErrorCode::kNotFound)
+    content = "\n> (the earlier transcript was not kept: " + existing.error().message + ")\n";
   content += log::redact(markdown);
   return fs::write_file_atomic(path_, content);
 }

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "base/confined_fs.h"
 #include "base/fs.h"
 #include "edit/parser.h"
 
@@ -51,7 +52,7 @@ Status load_files(const stdfs::path& root, const std::vector<std::string>& paths
     if (files.count(p)) continue;
     std::error_code ec;
     if (!stdfs::is_regular_file(root / p, ec)) continue;
-    SCI_ASSIGN_OR_RETURN(std::string content, fs::read_file(root / p));
+    SCI_ASSIGN_OR_RETURN(std::string content, fs::read_file_beneath(root, p, fs::kMaxSourceFileBytes));
     files[p] = std::move(content);
   }
   return ok_status();

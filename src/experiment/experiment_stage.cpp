@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "base/confined_fs.h"
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/log.h"
@@ -65,10 +66,11 @@ bool is_run_snapshot(const std::string& name) {
 
 std::string experiment_code_hash(const stdfs::path& idea_dir) {
   std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& e : stdfs::directory_iterator(idea_dir, ec)) {
-    std::string name = e.path().filename().string();
-    if (!e.is_regular_file(ec) || !str::ends_with(name, ".py")) continue;
+  auto listing = fs::list_dir_beneath(idea_dir, idea_dir);
+  if (!listing.ok()) return fs::sha256_hex(listing.error().message);
+  for (const auto& e : listing->entries) {
+    const std::string& name = e.name;
+    if (e.kind != fs::EntryKind::kFile || !str::ends_with(name, ".py")) continue;
     if (name == "plot.py" || is_run_snapshot(name)) continue;
     names.push_back(name);
   }
@@ -259,7 +261,7 @@ ExperimentResult Loop::run() {
     log::info("experiment: run {} attempt {}/{}", run, attempt, attempts);
     // The code snapshot (the executor writes it too) exists before anyone hears of the
     // run: a crash from here on resumes by executing this code, not by asking again.
-    if (auto code = fs::read_file(in_.idea_dir / "experiment.py"); code.ok())
+    if (auto code = fs::read_file_beneath(in_.idea_dir, "experiment.py", fs::kMaxSourceFileBytes); code.ok())
       (void)fs::write_file_atomic(in_.idea_dir / fmt::format("run_{}.py", run), *code);
     emit({"experiment", "run_started", run, attempt, "", command(run)});
     auto executed = executor_.run(in_.manifest, request);

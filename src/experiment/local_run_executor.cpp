@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/environment.h"
+#include "base/confined_fs.h"
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/log.h"
@@ -28,13 +29,7 @@ namespace fsys = std::filesystem;
 using nlohmann::json;
 
 std::vector<std::string> run_argv(const templates::Manifest& manifest, int run_index) {
-  std::vector<std::string> argv;
-  std::string out_dir = fmt::format("run_{}", run_index);
-  for (const auto& part : manifest.run_command) {
-    std::string a = str::replace_all(part, "{interpreter}", manifest.interpreter);
-    argv.push_back(str::replace_all(a, "{out_dir}", out_dir));
-  }
-  return argv;
+  return templates::expand_command(manifest, manifest.run_command, fmt::format("run_{}", run_index));
 }
 
 bool is_cuda_oom(const std::string& text) {
@@ -203,7 +198,7 @@ Result<RunResult> LocalRunExecutor::run(const templates::Manifest& manifest, con
 
   // Snapshot the code this attempt runs with (the original's run_i.py).
   const fsys::path snapshot = idea_dir / (run_name + ".py");
-  if (auto code = fs::read_file(idea_dir / "experiment.py"); code.ok())
+  if (auto code = fs::read_file_beneath(idea_dir, "experiment.py", fs::kMaxSourceFileBytes); code.ok())
     SCI_TRY(fs::write_file_atomic(snapshot, *code));
 
   const int timeout_s = request.timeout_s > 0 ? request.timeout_s : manifest.run_timeout_s;
@@ -327,7 +322,7 @@ Result<RunResult> LocalRunExecutor::run(const templates::Manifest& manifest, con
 
   if (result.status != RunStatus::kSucceeded) {
     if (fsys::exists(out_dir, ec)) move_path(out_dir, attempt_dir / "out");
-    if (auto code = fs::read_file(snapshot); code.ok())
+    if (auto code = fs::read_file_beneath(idea_dir, snapshot, fs::kMaxSourceFileBytes); code.ok())
       SCI_TRY(fs::write_file_atomic(attempt_dir / (run_name + ".py"), *code));
     result.run_dir = attempt_dir;
     return result;

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "base/failpoint.h"
+#include "base/confined_fs.h"
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/strings.h"
@@ -84,7 +85,7 @@ Result<NotesResult> run_notes(const stdfs::path& idea_dir, std::vector<std::stri
     }
     r.cost_usd += sent->cost_usd;
     failpoint("notes.after_edit");  // the reply is applied to notes.txt, the stage not finished
-    auto notes = fs::read_file(idea_dir / "notes.txt");
+    auto notes = fs::read_file_beneath(idea_dir, "notes.txt", fs::kMaxSourceFileBytes);
     r.missing = undescribed_figures(notes.ok() ? *notes : std::string(), figures);
     if (r.missing.empty()) break;
     prompt = prompts::render("experiment/notes_missing", {{"missing", str::join(r.missing, ", ")}});

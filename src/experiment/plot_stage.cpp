@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "base/confined_fs.h"
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/log.h"
@@ -22,7 +23,7 @@ namespace sci::experiment {
 namespace stdfs = std::filesystem;
 
 std::vector<std::string> latex_figures(const stdfs::path& idea_dir) {
-  auto tex = fs::read_file(idea_dir / "latex" / "template.tex");
+  auto tex = fs::read_file_beneath(idea_dir, "latex/template.tex", fs::kMaxSourceFileBytes);
   if (!tex.ok()) return {};
   std::set<std::string> names;
   // \includegraphics[opts]{name}; comments are stripped line by line first.
@@ -50,13 +51,13 @@ std::vector<std::string> latex_figures(const stdfs::path& idea_dir) {
 
 std::vector<std::pair<std::string, std::string>> png_fingerprints(const stdfs::path& idea_dir) {
   std::vector<std::pair<std::string, std::string>> out;
-  std::error_code ec;
-  for (const auto& e : stdfs::directory_iterator(idea_dir, ec)) {
+  auto listing = fs::list_dir_beneath(idea_dir, idea_dir);
+  if (!listing.ok()) return out;
+  for (const auto& e : listing->entries) {
+    if (e.kind != fs::EntryKind::kFile || str::to_lower(stdfs::path(e.name).extension().string()) != ".png") continue;
     std::error_code f_ec;
-    std::string name = e.path().filename().string();
-    if (!e.is_regular_file(f_ec) || str::to_lower(e.path().extension().string()) != ".png") continue;
-    auto t = e.last_write_time(f_ec).time_since_epoch().count();
-    out.emplace_back(name, fmt::format("{}:{}", t, e.file_size(f_ec)));
+    auto t = stdfs::last_write_time(idea_dir / e.name, f_ec).time_since_epoch().count();
+    out.emplace_back(e.name, fmt::format("{}:{}", t, e.size_bytes));
   }
   std::sort(out.begin(), out.end());
   return out;

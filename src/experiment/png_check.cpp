@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "base/confined_fs.h"
 #include "base/fs.h"
 
 namespace sci::experiment {
@@ -19,18 +20,22 @@ namespace sci::experiment {
 namespace stdfs = std::filesystem;
 
 Result<PngStats> inspect_png(const stdfs::path& path) {
-  std::error_code ec;
-  if (!stdfs::exists(path, ec))
-    return make_error(ErrorCode::kNotFound, fmt::format("{} not found", path.string()));
+  // plot.py wrote the file: read without following a link, bounded, then decoded from memory.
+  auto bytes = fs::read_file_beneath(path.has_parent_path() ? path.parent_path() : stdfs::path("."), path.filename(),
+                                     fs::kMaxFigureBytes);
+  if (!bytes.ok()) {
+    if (bytes.error().code == ErrorCode::kNotFound)
+      return make_error(ErrorCode::kNotFound, fmt::format("{} not found", path.string()));
+    return make_error(ErrorCode::kParse, bytes.error().message);
+  }
   PngStats stats;
-  stats.file_bytes = stdfs::file_size(path, ec);
-  if (ec) return make_error(ErrorCode::kIo, fmt::format("{}: {}", path.string(), ec.message()));
+  stats.file_bytes = bytes->size();
   if (stats.file_bytes == 0) return make_error(ErrorCode::kParse, fmt::format("{} is empty", path.string()));
 
   png_image image;
   std::memset(&image, 0, sizeof image);
   image.version = PNG_IMAGE_VERSION;
-  if (!png_image_begin_read_from_file(&image, path.c_str())) {
+  if (!png_image_begin_read_from_memory(&image, bytes->data(), bytes->size())) {
     std::string why = image.message;
     png_image_free(&image);
     return make_error(ErrorCode::kParse, fmt::format("{} is not a readable PNG: {}", path.string(), why));

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "base/confined_fs.h"
 #include "base/fs.h"
 #include "base/strings.h"
 #include "base/time.h"
@@ -62,6 +63,17 @@ Result<stdfs::path> canonical_template(const stdfs::path& template_dir) {
     return make_error(ErrorCode::kNotFound, fmt::format("template directory {} not found", template_dir.string()));
   return stdfs::weakly_canonical(src, ec);
 }
+// Keeps the template's template.toml ("" when it has none) read-only beside the idea directory.
+Status keep_prepared_manifest(const stdfs::path& template_dir, const stdfs::path& idea_dir) {
+  auto text = fs::read_file(template_dir / "template.toml");
+  if (!text.ok() && text.error().code != ErrorCode::kNotFound) return text.error();
+  const stdfs::path copy = prepared_manifest_path(idea_dir);
+  SCI_TRY(fs::write_file_atomic(copy, text.ok() ? *text : std::string()));
+  std::error_code ec;
+  stdfs::permissions(copy, stdfs::perms::owner_read | stdfs::perms::group_read | stdfs::perms::others_read, ec);
+  return ok_status();
+}
+
 }  // namespace
 
 Result<PreparedIdea> prepare_idea(const stdfs::path& template_dir, const Idea& idea, const stdfs::path& results_root,
@@ -110,10 +122,40 @@ Result<PreparedIdea> prepare_idea_in(const stdfs::path& template_dir, const Idea
   }
   if (ec) return make_error(ErrorCode::kIo, fmt::format("reading {}: {}", src.string(), ec.message()));
 
+  SCI_TRY(keep_prepared_manifest(src, out.idea_dir));
   SCI_TRY(fs::write_file_atomic(out.idea_dir / "idea.json", idea_to_json(idea) + "\n"));
   SCI_TRY(fs::write_file_atomic(out.idea_dir / "notes.txt", initial_notes(idea, baseline)));
   out.baseline = std::move(baseline);
   return out;
+}
+
+stdfs::path prepared_manifest_path(const stdfs::path& idea_dir) {
+  const stdfs::path dir = idea_dir.lexically_normal();
+  const stdfs::path name = dir.has_filename() ? dir.filename() : dir.parent_path().filename();
+  const stdfs::path parent = dir.has_filename() ? dir.parent_path() : dir.parent_path().parent_path();
+  return parent / ".prepared" / (name.string() + ".template.toml");
+}
+
+Result<templates::Manifest> load_idea_manifest(const stdfs::path& idea_dir) {
+  std::error_code ec;
+  const stdfs::path dir = stdfs::absolute(idea_dir, ec).lexically_normal();
+  const stdfs::path trusted = prepared_manifest_path(dir);
+  if (!stdfs::is_regular_file(trusted, ec)) {
+    SCI_ASSIGN_OR_RETURN(templates::Manifest m, templates::load_manifest(dir));
+    m.warnings.push_back(fmt::format("{} has no prepare-time copy of template.toml ({}): its template.toml, which "
+                                     "runs can write, gives the limits; prepare the idea again with `scientist idea "
+                                     "prepare` to pin them",
+                                     dir.string(), trusted.string()));
+    return m;
+  }
+  SCI_ASSIGN_OR_RETURN(templates::Manifest m, templates::load_manifest(dir, trusted));
+  auto pinned = fs::read_file(trusted);
+  auto current = fs::read_file_beneath(dir, "template.toml", fs::kMaxSourceFileBytes);
+  if (pinned.ok() && (current.ok() ? *current != *pinned : !pinned->empty()))
+    m.warnings.push_back(fmt::format("{}/template.toml differs from the copy made at `idea prepare`: ignored (runs "
+                                     "may not change their own limits); the prepare-time copy {} applies",
+                                     dir.string(), trusted.string()));
+  return m;
 }
 
 Result<Idea> load_idea_dir(const stdfs::path& idea_dir) {

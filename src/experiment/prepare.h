@@ -8,6 +8,7 @@
 #include "base/result.h"
 #include "experiment/idea.h"
 #include "templates/final_info.h"
+#include "templates/manifest.h"
 
 namespace sci::experiment {
 
@@ -38,6 +39,16 @@ std::string initial_notes(const Idea& idea, const templates::FinalInfo& baseline
 // "{'moons': {'accuracy': 0.91}}"-style one-line rendering of the baseline means,
 // the shape the original wrote into notes.txt.
 std::string means_summary(const templates::FinalInfo& info);
+
+// Where prepare keeps the template's manifest as it was copied: beside the idea
+// directory (<batch>/.prepared/<idea dir name>.template.toml, read-only), where no run
+// can write (strict hides the batch directory; the degraded level's run uid cannot write it).
+std::filesystem::path prepared_manifest_path(const std::filesystem::path& idea_dir);
+
+// The manifest of a prepared idea directory: limits, mounts, network and timeouts come
+// from the prepare-time copy, never from <idea_dir>/template.toml, which runs can
+// write. A changed or missing copy is reported in Manifest::warnings (with the fix).
+Result<templates::Manifest> load_idea_manifest(const std::filesystem::path& idea_dir);
 
 // Reads <idea_dir>/idea.json. kNotFound when the directory was not prepared.
 Result<Idea> load_idea_dir(const std::filesystem::path& idea_dir);

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "base/confined_fs.h"
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/strings.h"
@@ -84,45 +85,79 @@ std::string runs_text(const std::vector<int>& runs, const std::vector<int>& all)
   return "runs " + str::join(parts, ", ");
 }
 
+// Lists the regular files below idea_dir/run_name (links are reported, never followed;
+// at most kMaxRunFilesWalked entries are looked at) into out.other_files.
+void list_run_files(const stdfs::path& idea_dir, const std::string& run_name, size_t max_files, ResultManifest& out,
+                    size_t& files_skipped) {
+  constexpr size_t kMaxRunFilesWalked = 20000;
+  size_t walked = 0;
+  std::vector<stdfs::path> pending = {run_name};
+  while (!pending.empty()) {
+    const stdfs::path rel_dir = pending.back();
+    pending.pop_back();
+    auto listing = fs::list_dir_beneath(idea_dir, idea_dir / rel_dir);
+    if (!listing.ok()) {
+      out.warnings.push_back(fmt::format("{}: {}", rel_dir.generic_string(), listing.error().message));
+      continue;
+    }
+    if (listing->truncated)
+      out.warnings.push_back(fmt::format("{} holds more than {} entries: the rest are not listed",
+                                         rel_dir.generic_string(), fs::kMaxDirEntries));
+    for (const auto& e : listing->entries) {
+      if (++walked > kMaxRunFilesWalked) {
+        out.warnings.push_back(fmt::format("{} holds more than {} files: the rest are not listed", run_name,
+                                           kMaxRunFilesWalked));
+        return;
+      }
+      const stdfs::path rel = rel_dir / e.name;
+      if (e.kind == fs::EntryKind::kSymlink) {
+        out.warnings.push_back(fmt::format("{} is a symbolic link: not followed", rel.generic_string()));
+      } else if (e.kind == fs::EntryKind::kDirectory) {
+        pending.push_back(rel);
+      } else if (e.kind == fs::EntryKind::kFile && rel.generic_string() != run_name + "/final_info.json") {
+        if (out.other_files.size() >= max_files) {
+          ++files_skipped;
+          continue;
+        }
+        out.other_files.push_back({rel.generic_string(), e.size_bytes});
+      }
+    }
+  }
+}
+
 }  // namespace
 
 ResultManifest scan_results(const stdfs::path& idea_dir, size_t max_keys, size_t max_files) {
   ResultManifest out;
   KeyAccumulator acc;
   std::vector<std::pair<int, stdfs::path>> run_dirs;
-  std::error_code ec;
-  for (const auto& e : stdfs::directory_iterator(idea_dir, ec)) {
-    int index = 0;
-    std::error_code e_ec;
-    if (e.is_directory(e_ec) && parse_run_dir(e.path().filename().string(), &index)) run_dirs.emplace_back(index, e.path());
+  auto top = fs::list_dir_beneath(idea_dir, idea_dir);
+  if (!top.ok()) {
+    out.warnings.push_back(fmt::format("cannot list {}: {}", idea_dir.string(), top.error().message));
+    return out;
   }
-  if (ec) out.warnings.push_back(fmt::format("cannot list {}: {}", idea_dir.string(), ec.message()));
+  for (const auto& e : top->entries) {
+    int index = 0;
+    if (!parse_run_dir(e.name, &index)) continue;
+    if (e.kind == fs::EntryKind::kSymlink)
+      out.warnings.push_back(fmt::format("{} is a symbolic link: not read (results are read without following links)",
+                                         e.name));
+    else if (e.kind == fs::EntryKind::kDirectory)
+      run_dirs.emplace_back(index, idea_dir / e.name);
+  }
   std::sort(run_dirs.begin(), run_dirs.end());
   size_t files_skipped = 0;
   for (const auto& [index, dir] : run_dirs) {
     const std::string run_name = dir.filename().string();
-    auto info_path = dir / "final_info.json";
-    auto parsed = json::parse_file(info_path.string());
+    auto text = fs::read_file_beneath(idea_dir, stdfs::path(run_name) / "final_info.json", fs::kMaxResultFileBytes);
+    auto parsed = text.ok() ? json::parse(*text, run_name + "/final_info.json") : Result<json::Json>(text.error());
     if (parsed.ok()) {
       out.runs.push_back(index);
       acc.add("", *parsed, index);
     } else if (parsed.error().code != ErrorCode::kNotFound) {
       out.warnings.push_back(fmt::format("{}/final_info.json: {}", run_name, parsed.error().message));
     }
-    std::error_code w_ec;
-    for (auto it = stdfs::recursive_directory_iterator(dir, stdfs::directory_options::skip_permission_denied, w_ec);
-         it != stdfs::recursive_directory_iterator(); it.increment(w_ec)) {
-      if (w_ec) break;
-      std::error_code f_ec;
-      if (!it->is_regular_file(f_ec) || it->is_symlink(f_ec)) continue;
-      std::string rel = stdfs::relative(it->path(), idea_dir, f_ec).generic_string();
-      if (rel == run_name + "/final_info.json") continue;
-      if (out.other_files.size() >= max_files) {
-        ++files_skipped;
-        continue;
-      }
-      out.other_files.push_back({rel, it->file_size(f_ec)});
-    }
+    list_run_files(idea_dir, run_name, max_files, out, files_skipped);
   }
   acc.keys.erase("");
   std::vector<int> all_runs = out.runs;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "proc/sandboxed_tool.h"
 
 namespace sci::latex {
 
@@ -29,11 +30,11 @@ const std::vector<int>& chktex_disabled_warnings();
 // lines that do not match are skipped.
 std::vector<ChktexWarning> parse_chktex_output(std::string_view output);
 
-// Runs chktex on `dir`/`main_file`. kExternalTool when chktex is not installed
+// Runs chktex on `dir`/`main_file` in the sandbox. kExternalTool when chktex is not installed
 // ("chktex not found: install chktex"), kTimeout when it runs past `timeout_s`.
 // Warnings are the result, not an error.
 Result<std::vector<ChktexWarning>> run_chktex(const std::filesystem::path& dir, const std::string& main_file,
-                                              int timeout_s = 60);
+                                              int timeout_s = 60, const proc::ToolSandbox& sandbox = {});
 
 // "template.tex:12:5: chktex 9: `)' expected, found `]'."
 std::string format_chktex_warning(const ChktexWarning& w);

@@ -39,7 +39,16 @@ writeup::WriteupOptions writeup_options_from_config(const config::Config& config
   o.integrity_rounds = static_cast<int>(config.get_int("writeup.integrity_rounds"));
   o.latex_timeout_s = static_cast<int>(config.get_int("writeup.latex_timeout_s"));
   o.language = config.get_string("general.language");
+  if (auto tools = tool_sandbox_from_config(config, false); tools.ok()) o.tools = *tools;
   return o;
+}
+
+Result<proc::ToolSandbox> tool_sandbox_from_config(const config::Config& config, bool unsafe_no_sandbox) {
+  proc::ToolSandbox t;
+  SCI_ASSIGN_OR_RETURN(t.request, proc::parse_sandbox_request(config.get_string("sandbox.level")));
+  t.unsafe = unsafe_no_sandbox ? proc::UnsafeNoSandbox::kYes : proc::UnsafeNoSandbox::kNo;
+  t.uid_base = static_cast<uid_t>(config.get_int("sandbox.uid_base"));
+  return t;
 }
 
 }  // namespace sci::pipeline

@@ -7,6 +7,7 @@
 
 #include "config/config.h"
 #include "literature/engines.h"
+#include "proc/sandboxed_tool.h"
 #include "writeup/writeup.h"
 
 namespace sci::pipeline {
@@ -19,8 +20,13 @@ std::filesystem::path library_db_path(const config::Config& config);
 // OPENALEX_MAIL_ADDRESS. transport/db/clock are left for the caller.
 literature::EngineOptions engine_options_from_config(const config::Config& config);
 
-// The writeup.* settings (rounds, timeouts) and general.language; the caller sets the
-// PDF and literature modes and any feedback.
+// How LaTeX, bibtex, chktex and poppler run over model-written files: sandbox.level and
+// sandbox.uid_base, plus --unsafe-no-sandbox. kInvalidArgument for a bad sandbox.level.
+Result<proc::ToolSandbox> tool_sandbox_from_config(const config::Config& config, bool unsafe_no_sandbox);
+
+// The writeup.* settings (rounds, timeouts), general.language and the tool sandbox (as
+// tool_sandbox_from_config without --unsafe-no-sandbox); the caller sets the PDF and
+// literature modes and any feedback.
 writeup::WriteupOptions writeup_options_from_config(const config::Config& config);
 
 }  // namespace sci::pipeline

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "base/confined_fs.h"
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/log.h"
@@ -346,8 +347,8 @@ class ModuleStageDriver final : public ModuleDriver {
     auto copy = notes_at_stage_start(stage, state);
     std::error_code ec;
     if (std::filesystem::exists(copy, ec)) return restart ? restore_file(state, state.dir / "notes.txt", copy) : ok_status();
-    auto notes = fs::read_file(state.dir / "notes.txt");
-    if (!notes.ok()) return ok_status();  // no notes yet: the stage reports it
+    auto notes = fs::read_file_beneath(state.dir, "notes.txt", fs::kMaxSourceFileBytes);
+    if (!notes.ok()) return ok_status();  // no notes yet (or not a regular file): the stage reports it
     std::filesystem::create_directories(copy.parent_path(), ec);
     return fs::write_file_atomic(copy, *notes);
   }
@@ -356,8 +357,14 @@ class ModuleStageDriver final : public ModuleDriver {
   Status restore_file(const IdeaState& state, const std::filesystem::path& file, const std::filesystem::path& source) {
     std::error_code ec;
     if (!std::filesystem::exists(source, ec)) return ok_status();
-    SCI_ASSIGN_OR_RETURN(std::string want, fs::read_file(source));
-    auto have = fs::read_file(file);
+    // Both may sit in the idea directory, which runs write: no link is followed there.
+    const bool source_in_idea =
+        !source.lexically_normal().lexically_relative(state.dir.lexically_normal()).string().starts_with("..");
+    SCI_ASSIGN_OR_RETURN(std::string want, source_in_idea
+                                               ? fs::read_file_beneath(state.dir, source, fs::kMaxSourceFileBytes)
+                                               : fs::read_file(source));
+    SCI_TRY(fs::check_no_links_beneath(state.dir, file));
+    auto have = fs::read_file_beneath(state.dir, file, fs::kMaxSourceFileBytes);
     if (have.ok() && *have == want) return ok_status();
     log::info("{}: restoring {} to its state at the start of the stage", state.name, file.filename().string());
     return fs::write_file_atomic(file, want);
@@ -429,6 +436,7 @@ class ModuleStageDriver final : public ModuleDriver {
     o.pdf = request_.no_pdf ? writeup::PdfMode::kSkip : writeup::PdfMode::kBuild;
     o.literature = literature_ ? writeup::LiteratureMode::kSearch : writeup::LiteratureMode::kTemplateOnly;
     o.feedback = feedback;
+    SCI_ASSIGN_OR_RETURN(o.tools, tool_sandbox());
     ctx.on_event = [this, name = state.name](const writeup::WriteupEvent& e) {
       events_.emit({EventKind::kProgress, "", name, "writeup", e.phase + ": " + e.message, 0});
     };
@@ -453,6 +461,11 @@ class ModuleStageDriver final : public ModuleDriver {
     return r;
   }
 
+  // LaTeX and poppler run over model-written files in the run's own sandbox setting.
+  Result<proc::ToolSandbox> tool_sandbox() const {
+    return tool_sandbox_from_config(config_, request_.unsafe_no_sandbox);
+  }
+
   // After a --pause-at draft the user may have edited latex/template.tex: the PDF is
   // rebuilt when the source is newer, so the review reads what the user approved.
   Status rebuild_edited_draft(const IdeaState& state) {
@@ -469,15 +482,16 @@ class ModuleStageDriver final : public ModuleDriver {
     options.dir = state.dir / "latex";
     options.timeout_s = static_cast<int>(config_.get_int("writeup.latex_timeout_s"));
     options.attempts_dir = state.dir / "latex" / "attempts";
+    options.figures_dir = state.dir;
+    SCI_ASSIGN_OR_RETURN(options.sandbox, tool_sandbox());
     SCI_ASSIGN_OR_RETURN(latex::BuildResult built, latex::build_paper(options));
     if (!built.success)
       return make_error(ErrorCode::kInvalidArgument,
                         fmt::format("the edited latex/template.tex of {} does not compile (see {}): fix it, then "
                                     "`scientist resume`",
                                     state.name, built.attempt_dir.string()));
-    std::filesystem::copy_file(built.pdf, pdf, std::filesystem::copy_options::overwrite_existing, ec);
-    if (ec) return make_error(ErrorCode::kIo, fmt::format("copying {} to {}: {}", built.pdf.string(), pdf.string(), ec.message()));
-    return ok_status();
+    SCI_TRY(fs::check_no_links_beneath(state.dir, pdf));
+    return fs::copy_file_beneath(options.dir, built.pdf, pdf, fs::kMaxPdfBytes);
   }
 
   Result<StageResult> run_review_stage(const IdeaState& state, const char* stage = "review") {

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "base/disk_space.h"
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/log.h"
@@ -82,6 +83,7 @@ const char* batch_status_name(BatchStatus s) {
     case BatchStatus::kInterrupted: return "interrupted";
     case BatchStatus::kBudgetStopped: return "budget_stopped";
     case BatchStatus::kStoppedAfter: return "stopped_after";
+    case BatchStatus::kDiskFull: return "disk_full";
   }
   return "?";
 }
@@ -143,8 +145,10 @@ Status Orchestrator::run_idea(IdeaState& state, const std::atomic<bool>& cancel,
     rec.finished_at = time::now_iso8601();
     if (!result.ok()) {
       const Error& e = result.error();
-      if (e.code == ErrorCode::kBudgetExceeded || e.code == ErrorCode::kCancelled || e.code == ErrorCode::kAuth) {
-        // Stop everything cleanly; this stage re-runs on resume.
+      if (e.code == ErrorCode::kBudgetExceeded || e.code == ErrorCode::kCancelled || e.code == ErrorCode::kAuth ||
+          fs::is_disk_full(e)) {
+        // Stop everything cleanly; this stage re-runs on resume (paid calls come from the journal).
+        if (fs::is_disk_full(e)) disk_full_ = true;
         stop_reason = e.to_string();
         stop_all = true;
         events_.emit({EventKind::kWarning, "", state.name, stage_name(stage), "stopping: " + e.to_string(),
@@ -172,6 +176,17 @@ Status Orchestrator::run_idea(IdeaState& state, const std::atomic<bool>& cancel,
       state.review_decision = r.review_decision;
     }
     state.history.push_back(rec);
+    // (A LaTeX or Python failure on a full disk does not always say ENOSPC: under 1 MB
+    // free counts as full too.)
+    auto free = fs::free_bytes(options_.results_dir);
+    if (r.outcome == Outcome::kFailed && (fs::is_disk_full_text(r.message) || (free.ok() && *free < (1u << 20)))) {
+      // A stage that failed because the disk filled up is not the idea's failure.
+      disk_full_ = true;
+      stop_reason = fmt::format("{}: {}", stage_name(stage), r.message);
+      stop_all = true;
+      events_.emit({EventKind::kWarning, "", state.name, stage_name(stage), "stopping: " + r.message, state.cost_usd});
+      return ok_status();
+    }
     bool fatal = r.outcome == Outcome::kFailed && stage != Stage::kPlot && stage != Stage::kImprove;
     if (fatal) {
       state.failure = fmt::format("{}: {}", stage_name(stage), r.message);
@@ -235,7 +250,11 @@ Result<BatchSummary> Orchestrator::run(const std::atomic<bool>& cancel) {
   events_.emit({EventKind::kBatchStarted, "", "", "", fmt::format("{} ideas requested, {} known", options_.num_ideas,
                                                                    batch.size()), driver_.total_cost_usd()});
   BatchSummary summary;
+  // A few MB kept free for the state files and summary.json when the disk fills up.
+  fs::SpaceReserve reserve;
+  reserve.hold(options_.results_dir);
   auto finish = [&](BatchStatus status, std::string message) -> Result<BatchSummary> {
+    reserve.release();
     summary.status = status;
     summary.message = std::move(message);
     summary.cost_usd = driver_.total_cost_usd();
@@ -343,6 +362,11 @@ Result<BatchSummary> Orchestrator::run(const std::atomic<bool>& cancel) {
         auto st = run_idea(states[i], cancel, stop_all, reason);
         std::lock_guard l(mu);
         if (!reason.empty()) stop_reason = reason;
+        if (!st.ok() && fs::is_disk_full(st.error())) {  // e.g. state.json could not be saved
+          disk_full_ = true;
+          stop_all = true;
+          if (stop_reason.empty()) stop_reason = st.error().to_string();
+        }
         if (!st.ok() && !had_error) {
           had_error = true;
           first_error = st.error();
@@ -376,6 +400,11 @@ Result<BatchSummary> Orchestrator::run(const std::atomic<bool>& cancel) {
     summary.ideas.push_back(summarise(s, outcome));
   }
   if (cancel) return finish(BatchStatus::kInterrupted, "interrupted; run `scientist resume` to continue");
+  if (stop_all && disk_full_)
+    return finish(BatchStatus::kDiskFull,
+                  fmt::format("stopped, the disk is full: {}; free space, then `scientist resume {}` continues where "
+                              "it stopped (finished stages and paid calls are kept)",
+                              stop_reason, options_.results_dir.string()));
   if (stop_all) {
     bool budget = stop_reason.find("budget") != std::string::npos || stop_reason.find("--max-wall-h") != std::string::npos;
     return finish(budget ? BatchStatus::kBudgetStopped : BatchStatus::kInterrupted,

@@ -52,7 +52,7 @@ struct IdeaSummary {
   std::vector<std::pair<std::string, double>> stage_wall_s;
 };
 
-enum class BatchStatus { kAllDone, kSomeFailed, kNoneDone, kInterrupted, kBudgetStopped, kStoppedAfter };
+enum class BatchStatus { kAllDone, kSomeFailed, kNoneDone, kInterrupted, kBudgetStopped, kStoppedAfter, kDiskFull };
 
 struct BatchSummary {
   BatchStatus status = BatchStatus::kAllDone;
@@ -92,6 +92,7 @@ class Orchestrator {
   void heartbeat_loop(const std::atomic<bool>& done);
   std::mutex active_mu_;
   std::map<std::string, std::pair<std::string, std::chrono::steady_clock::time_point>> active_;
+  std::atomic<bool> disk_full_{false};  // a stage stopped because the disk filled up
 };
 
 // Reads summary.json / state.json files under a results dir for `scientist status`.

@@ -13,9 +13,11 @@
 #include <array>
 #include <cstring>
 #include <mutex>
+#include <optional>
 
 #include <fmt/format.h>
 
+#include "base/confined_fs.h"
 #include "base/environment.h"
 #include "base/fs.h"
 #include "base/log.h"
@@ -300,12 +302,59 @@ std::vector<std::string> bwrap_arguments(const SandboxPolicy& policy, const fsys
 
 std::map<std::string, std::string> hash_files(const fsys::path& dir, const std::vector<std::string>& files) {
   std::map<std::string, std::string> out;
-  for (const auto& f : files) {
-    auto h = fs::sha256_file(dir / f);
+  for (const auto& f : files) {  // a link in place of the file (or a directory above it) counts as missing
+    std::error_code ec;
+    const bool plain = fs::check_no_links_beneath(dir, dir / f).ok() && fsys::is_regular_file(dir / f, ec);
+    auto h = plain ? fs::sha256_file(dir / f) : Result<std::string>(std::string());
     out[f] = h.ok() ? *h : std::string();
   }
   return out;
 }
+
+namespace {
+
+constexpr std::uint64_t kMaxProtectedCopyBytes = 64ull << 20;  // larger protected files are checked, not restored
+
+// The protected files as they were before a run, to put back when the run changed them.
+struct ProtectedCopy {
+  std::string file;
+  bool existed = false;
+  std::optional<std::string> content;  // nullopt: missing, or too large to keep a copy of
+};
+
+std::vector<ProtectedCopy> copy_protected(const fsys::path& dir, const std::vector<std::string>& files) {
+  std::vector<ProtectedCopy> out;
+  for (const auto& f : files) {
+    auto text = fs::read_file_beneath(dir, f, kMaxProtectedCopyBytes);
+    const bool existed = text.ok() || text.error().code != ErrorCode::kNotFound;
+    out.push_back({f, existed, text.ok() ? std::optional<std::string>(std::move(*text)) : std::nullopt});
+  }
+  return out;
+}
+
+// Puts each tampered protected file back as it was (whatever the run left there, a link
+// included, is removed first; nothing is followed), so the next run starts from the
+// original and not from the run's copy.
+void restore_protected(const fsys::path& dir, const std::vector<ProtectedCopy>& copies,
+                       const std::vector<std::string>& tampered, std::vector<std::string>& warnings) {
+  for (const auto& c : copies) {
+    if (std::find(tampered.begin(), tampered.end(), c.file) == tampered.end()) continue;
+    const fsys::path path = dir / c.file;
+    if (c.existed && !c.content) {
+      warnings.push_back(fmt::format("protected file {} was changed by the run and is too large to restore", c.file));
+      continue;
+    }
+    Status st = fs::check_no_links_beneath(dir, path.parent_path() / "x");
+    std::error_code ec;
+    if (st.ok()) fsys::remove_all(path, ec);
+    if (st.ok() && c.content) st = fs::write_file_atomic(path, *c.content);
+    warnings.push_back(st.ok() ? fmt::format("protected file {} was changed by the run: restored", c.file)
+                               : fmt::format("protected file {} was changed by the run and could not be restored: {}",
+                                             c.file, st.error().message));
+  }
+}
+
+}  // namespace
 
 Result<SandboxOutcome> Sandbox::run(const SandboxPolicy& policy, const std::vector<std::string>& argv,
                                     const fsys::path& stdout_path, const fsys::path& stderr_path,
@@ -332,6 +381,7 @@ Result<SandboxOutcome> Sandbox::run(const SandboxPolicy& policy, const std::vect
   for (const auto& w : result.warnings) log::warn("{}", w);
 
   auto before = hash_files(policy.workdir, policy.protected_files);
+  const auto originals = copy_protected(policy.workdir, policy.protected_files);
 
   ProcessSpec spec;
   spec.env = sandbox_environment(policy, env::snapshot());
@@ -388,6 +438,7 @@ Result<SandboxOutcome> Sandbox::run(const SandboxPolicy& policy, const std::vect
   auto after = hash_files(policy.workdir, policy.protected_files);
   for (const auto& [file, hash] : before)
     if (after[file] != hash) result.tampered_files.push_back(file);
+  restore_protected(policy.workdir, originals, result.tampered_files, result.warnings);
   return result;
 }
 

@@ -111,7 +111,7 @@ class Sandbox {
   SandboxProbe probe_;
 };
 
-// Hashes of `files` (relative to dir); a missing file maps to "".
+// Hashes of `files` (relative to dir); a missing file, or a symbolic link in its place, maps to "".
 std::map<std::string, std::string> hash_files(const std::filesystem::path& dir, const std::vector<std::string>& files);
 
 }  // namespace sci::proc

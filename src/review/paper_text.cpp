@@ -14,6 +14,7 @@
 #include <poppler/cpp/poppler-global.h>
 #include <poppler/cpp/poppler-page.h>
 
+#include "base/confined_fs.h"
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/strings.h"
@@ -82,21 +83,23 @@ Result<PdfText> pdftotext_text(const stdfs::path& pdf, int max_pages) {
   return out;
 }
 
-std::string read_context_file(const stdfs::path& p) {
-  auto text = fs::read_file(p);
+// Files inside an idea directory were written by a model or its code: read without
+// following links, bounded.
+std::string read_context_file(const stdfs::path& idea_dir, const stdfs::path& rel) {
+  auto text = fs::read_file_beneath(idea_dir, rel, fs::kMaxResultFileBytes);
   return text.ok() ? *text : std::string();
 }
 
-// Idea dir: the PDF named after the directory's idea, else the newest top-level PDF.
-std::optional<stdfs::path> find_idea_pdf(const stdfs::path& dir) {
+// Idea dir: the newest top-level PDF (a regular file, not a link).
+std::optional<stdfs::path> find_idea_pdf(const stdfs::path& dir, const fs::DirListing& listing) {
   std::optional<stdfs::path> best;
   stdfs::file_time_type best_time{};
   std::error_code ec;
-  for (const auto& e : stdfs::directory_iterator(dir, ec)) {
-    if (!e.is_regular_file(ec) || e.path().extension() != ".pdf") continue;
-    auto t = e.last_write_time(ec);
+  for (const auto& e : listing.entries) {
+    if (e.kind != fs::EntryKind::kFile || stdfs::path(e.name).extension() != ".pdf") continue;
+    auto t = stdfs::last_write_time(dir / e.name, ec);
     if (!best || t > best_time) {
-      best = e.path();
+      best = dir / e.name;
       best_time = t;
     }
   }
@@ -142,9 +145,11 @@ Result<PaperInput> load_paper(const stdfs::path& path, const PaperOptions& optio
   stdfs::path file = path;
   if (stdfs::is_directory(path, ec)) {
     in.kind = InputKind::kIdeaDir;
-    if (auto pdf = find_idea_pdf(path)) {
+    SCI_ASSIGN_OR_RETURN(fs::DirListing listing, fs::list_dir_beneath(path, path));
+    if (auto pdf = find_idea_pdf(path, listing)) {
       file = *pdf;
-    } else if (stdfs::is_regular_file(path / "latex" / "template.tex", ec)) {
+    } else if (fs::check_no_links_beneath(path, path / "latex" / "template.tex").ok() &&
+               stdfs::is_regular_file(path / "latex" / "template.tex", ec)) {
       file = path / "latex" / "template.tex";
       in.notes.push_back("no PDF in the idea directory; reviewing latex/template.tex");
     } else {
@@ -153,20 +158,19 @@ Result<PaperInput> load_paper(const stdfs::path& path, const PaperOptions& optio
                                     "stage first",
                                     path.string()));
     }
-    // Recorded results: run_*/final_info.json, in run order.
-    std::vector<stdfs::path> runs;
-    for (const auto& e : stdfs::directory_iterator(path, ec))
-      if (e.is_directory(ec) && str::starts_with(e.path().filename().string(), "run_") &&
-          stdfs::is_regular_file(e.path() / "final_info.json", ec))
-        runs.push_back(e.path());
-    std::sort(runs.begin(), runs.end());
-    for (const auto& r : runs)
-      in.results += fmt::format("{}/final_info.json:\n{}\n", r.filename().string(),
-                                str::trim(read_context_file(r / "final_info.json")));
-    if (runs.empty()) in.notes.push_back("no run_*/final_info.json in the idea directory");
+    // Recorded results: run_*/final_info.json, in run order (links are not followed).
+    std::vector<std::string> runs;
+    for (const auto& e : listing.entries)
+      if (e.kind == fs::EntryKind::kDirectory && str::starts_with(e.name, "run_")) runs.push_back(e.name);
+    for (const auto& r : runs) {
+      std::string info = read_context_file(path, stdfs::path(r) / "final_info.json");
+      if (!info.empty()) in.results += fmt::format("{}/final_info.json:\n{}\n", r, str::trim(info));
+    }
+    if (in.results.empty()) in.notes.push_back("no run_*/final_info.json in the idea directory");
     for (const char* name : {"integrity.json", "integrity_report.json", "integrity.txt"}) {
-      if (stdfs::is_regular_file(path / name, ec)) {
-        in.integrity = std::string(str::trim(read_context_file(path / name)));
+      std::string text = read_context_file(path, name);
+      if (!text.empty()) {
+        in.integrity = std::string(str::trim(text));
         break;
       }
     }
@@ -177,13 +181,24 @@ Result<PaperInput> load_paper(const stdfs::path& path, const PaperOptions& optio
   std::string ext = str::to_lower(file.extension().string());
   if (ext == ".pdf") {
     if (in.kind != InputKind::kIdeaDir) in.kind = InputKind::kPdf;
-    SCI_ASSIGN_OR_RETURN(in.text, extract_pdf_text(file, options.max_pages, options.pdf_backend, &in.pages_total,
+    // The idea directory's PDF is read from a private copy (a regular file, bounded).
+    fs::ScopedTempDir copy("scientist-review");
+    stdfs::path readable = file;
+    if (in.kind == InputKind::kIdeaDir) {
+      readable = copy.path() / "paper.pdf";
+      SCI_TRY(fs::copy_file_beneath(path, file, readable, fs::kMaxPdfBytes));
+    }
+    SCI_ASSIGN_OR_RETURN(in.text, extract_pdf_text(readable, options.max_pages, options.pdf_backend, &in.pages_total,
                                                     &in.pages_used));
     if (in.pages_used < in.pages_total)
       in.notes.push_back(fmt::format("reviewed the first {} of {} pages", in.pages_used, in.pages_total));
   } else if (ext == ".tex" || ext == ".txt" || ext == ".md" || ext == ".text") {
     if (in.kind != InputKind::kIdeaDir) in.kind = ext == ".tex" ? InputKind::kTex : InputKind::kText;
-    SCI_ASSIGN_OR_RETURN(in.text, fs::read_file(file));
+    if (in.kind == InputKind::kIdeaDir) {
+      SCI_ASSIGN_OR_RETURN(in.text, fs::read_file_beneath(path, file, fs::kMaxSourceFileBytes));
+    } else {
+      SCI_ASSIGN_OR_RETURN(in.text, fs::read_file(file));
+    }
   } else {
     return make_error(ErrorCode::kInvalidArgument,
                       fmt::format("{}: unsupported paper type '{}' (use a .pdf, .tex, .txt or an idea directory)",

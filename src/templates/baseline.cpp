@@ -12,8 +12,10 @@
 
 #include <fmt/format.h>
 
+#include "base/confined_fs.h"
 #include "base/fs.h"
 #include "base/json.h"
+#include "base/log.h"
 #include "base/strings.h"
 #include "base/time.h"
 #include "proc/find_program.h"
@@ -57,18 +59,17 @@ Result<Step> run_step(const char* what, const Manifest& manifest, const stdfs::p
   if (manifest.max_processes > 0) policy.limits.max_processes = static_cast<std::uint64_t>(manifest.max_processes);
   policy.limits.open_files = 4096;
   policy.timeout = std::chrono::seconds(timeout_s);
-  std::error_code ec;
-  stdfs::path logs = stdfs::temp_directory_path() /
-                     fmt::format("scientist-baseline-log-{}-{}", static_cast<long>(::getpid()), what);
-  stdfs::create_directories(logs, ec);
+  fs::ScopedTempDir log_dir("scientist-baseline-log");  // private: 0700, a fresh name
+  if (log_dir.path().empty()) return make_error(ErrorCode::kIo, "cannot create a private temp directory for logs");
+  const stdfs::path& logs = log_dir.path();
   proc::PosixProcessRunner runner;
   proc::Sandbox sandbox(runner, probe);
   auto start = std::chrono::steady_clock::now();
   auto r = sandbox.run(policy, argv, logs / "stdout.txt", logs / "stderr.txt", cancel);
   Step step;
   step.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  step.output = fs::read_file(logs / "stdout.txt").value_or("") + fs::read_file(logs / "stderr.txt").value_or("");
-  stdfs::remove_all(logs, ec);
+  step.output = fs::read_file_beneath(logs, "stdout.txt", fs::kMaxResultFileBytes).value_or("") +
+                fs::read_file_beneath(logs, "stderr.txt", fs::kMaxResultFileBytes).value_or("");
   if (!r.ok()) return r.error().with_context(fmt::format("running {}", what));
   std::string cmd = str::join(argv, " ");
   const proc::ProcessOutcome& po = r->process;
@@ -92,15 +93,14 @@ Status copy_for_plot(const stdfs::path& from, const stdfs::path& to) {
   std::error_code ec;
   stdfs::create_directories(to, ec);
   if (ec) return make_error(ErrorCode::kIo, fmt::format("cannot create {}: {}", to.string(), ec.message()));
-  for (const auto& entry : stdfs::directory_iterator(from, ec)) {
-    std::error_code e2;
-    if (entry.is_regular_file(e2) && entry.file_size(e2) <= kMaxCopyBytes) {
-      stdfs::copy_file(entry.path(), to / entry.path().filename(), e2);
-    }
-    if (e2) return make_error(ErrorCode::kIo, fmt::format("cannot copy {}: {}", entry.path().string(), e2.message()));
-  }
-  stdfs::copy(from / "run_0", to / "run_0", stdfs::copy_options::recursive, ec);
-  if (ec) return make_error(ErrorCode::kIo, fmt::format("cannot copy run_0 to {}: {}", to.string(), ec.message()));
+  SCI_ASSIGN_OR_RETURN(fs::DirListing top, fs::list_dir_beneath(from, from));
+  for (const auto& e : top.entries)
+    if (e.kind == fs::EntryKind::kFile && e.size_bytes <= kMaxCopyBytes)
+      SCI_TRY(fs::copy_file_beneath(from, e.name, to / e.name, kMaxCopyBytes));
+  // run_0 was written by the sandboxed experiment: links in it are not followed.
+  std::vector<std::string> skipped;
+  SCI_TRY(fs::copy_tree_beneath(from, from / "run_0", to / "run_0", 10000, kMaxCopyBytes, skipped));
+  for (const auto& s : skipped) log::warn("template baseline: run_0/{} is not a regular file: not given to plot.py", s);
   return ok_status();
 }
 
@@ -165,6 +165,7 @@ Result<BaselineResult> run_baseline(const Manifest& manifest, const BaselineOpti
   int plot_timeout_s = options.plot_timeout_s > 0 ? options.plot_timeout_s : manifest.plot_timeout_s;
   SCI_ASSIGN_OR_RETURN(Step run, run_step("experiment", manifest, dir, expand_command(manifest, manifest.run_command, "run_0"),
                                           run_timeout_s, options.cancel));
+  SCI_TRY(fs::check_no_links_beneath(dir, dir / "run_0" / "baseline_run.log"));
   SCI_TRY(fs::write_file_atomic(dir / "run_0" / "baseline_run.log", run.output));
   SCI_ASSIGN_OR_RETURN(result.results, load_final_info(dir / "run_0" / "final_info.json"));
 
@@ -177,20 +178,21 @@ Result<BaselineResult> run_baseline(const Manifest& manifest, const BaselineOpti
     stdfs::remove_all(scratch, ec);
     return plot.error();
   }
+  SCI_TRY(fs::check_no_links_beneath(dir, dir / "run_0" / "baseline_plot.log"));
   SCI_TRY(fs::write_file_atomic(dir / "run_0" / "baseline_plot.log", plot->output));
   std::vector<std::string> figures;
-  for (const auto& entry : stdfs::directory_iterator(scratch, ec))
-    if (entry.is_regular_file() && str::to_lower(entry.path().extension().string()) == ".png")
-      figures.push_back(entry.path().filename().string());
-  std::sort(figures.begin(), figures.end());
-  stdfs::create_directories(dir / "run_0" / "figures", ec);
+  if (auto listing = fs::list_dir_beneath(scratch, scratch); listing.ok())
+    for (const auto& e : listing->entries)
+      if (e.kind == fs::EntryKind::kFile && str::to_lower(stdfs::path(e.name).extension().string()) == ".png")
+        figures.push_back(e.name);
+  Status copied = fs::check_no_links_beneath(dir, dir / "run_0" / "figures" / "x");
   for (const auto& f : figures) {
-    stdfs::copy_file(scratch / f, dir / "run_0" / "figures" / f, stdfs::copy_options::overwrite_existing, ec);
-    if (ec) break;
+    if (!copied.ok()) break;
+    copied = fs::copy_file_beneath(scratch, f, dir / "run_0" / "figures" / f, kMaxCopyBytes);
   }
   std::error_code ec_rm;
   stdfs::remove_all(scratch, ec_rm);
-  if (ec) return make_error(ErrorCode::kIo, fmt::format("cannot copy figures into run_0/figures: {}", ec.message()));
+  if (!copied.ok()) return copied.error().with_context("copying figures into run_0/figures");
 
   result.info.experiment_sha256 = hash_or_empty(dir / "experiment.py");
   result.info.plot_sha256 = hash_or_empty(dir / "plot.py");

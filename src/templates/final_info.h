@@ -28,6 +28,9 @@ struct FinalInfo {
 // expected shape (e.g. "dataset 'moons': 'means' must be an object of numbers").
 Result<FinalInfo> parse_final_info(std::string_view text, std::string_view what);
 // kNotFound: "run_1/final_info.json missing: experiment.py must write it to --out_dir".
+// A run wrote the file and its directory: neither may be a symbolic link (only the
+// directory above, the idea directory, is trusted) and the file is at most
+// fs::kMaxResultFileBytes; kInvalidArgument says which rule it broke.
 Result<FinalInfo> load_final_info(const std::filesystem::path& path);
 
 }  // namespace sci::templates

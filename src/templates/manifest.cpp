@@ -212,12 +212,17 @@ std::vector<std::string> expand_command(const Manifest& manifest, const std::vec
                                         const std::string& out_dir) {
   std::vector<std::string> argv;
   argv.reserve(command.size());
-  for (const auto& arg : command)
+  const bool python = str::starts_with(stdfs::path(manifest.interpreter).filename().string(), "python");
+  for (const auto& arg : command) {
     argv.push_back(str::replace_all(str::replace_all(arg, "{interpreter}", manifest.interpreter), "{out_dir}", out_dir));
+    // No user site-packages: a usercustomize.py or .pth an earlier run planted under
+    // ~/.local must not run in this one (nor in plot.py).
+    if (python && arg == "{interpreter}") argv.push_back("-s");
+  }
   return argv;
 }
 
-Result<Manifest> load_manifest(const stdfs::path& dir) {
+Result<Manifest> load_manifest(const stdfs::path& dir, const stdfs::path& toml_override) {
   std::error_code ec;
   if (!stdfs::is_directory(dir, ec))
     return make_error(ErrorCode::kNotFound,
@@ -228,7 +233,7 @@ Result<Manifest> load_manifest(const stdfs::path& dir) {
   if (!m.dir.has_filename()) m.dir = m.dir.parent_path();
   m.name = m.dir.filename().string();
   m.title = m.name;
-  const stdfs::path toml_path = m.dir / "template.toml";
+  const stdfs::path toml_path = toml_override.empty() ? m.dir / "template.toml" : toml_override;
   auto text = fs::read_file(toml_path);
   if (!text.ok()) {
     if (text.error().code != ErrorCode::kNotFound) return text.error();

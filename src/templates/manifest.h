@@ -58,13 +58,17 @@ Result<Direction> parse_direction(std::string_view text);
 // kInvalidArgument for a malformed spec, naming the expected form.
 Status apply_metric_direction(Manifest& manifest, std::string_view spec);
 
-// argv of the run (or plot) command with {interpreter} and {out_dir} substituted.
+// argv of the run (or plot) command with {interpreter} and {out_dir} substituted. A
+// Python interpreter gets `-s` (no user site: nothing a run left under ~/.local is
+// imported). The script's own directory stays on sys.path: a run may import modules
+// that sit beside experiment.py (the template's and the model's own files).
 std::vector<std::string> expand_command(const Manifest& manifest, const std::vector<std::string>& command,
                                         const std::string& out_dir);
 
 // Reads <dir>/template.toml if present; defaults otherwise. Errors: kNotFound (no
 // such directory), kParse ("template.toml:LINE: ..."), kInvalidArgument (bad values,
-// e.g. direction "smaller").
-Result<Manifest> load_manifest(const std::filesystem::path& dir);
+// e.g. direction "smaller"). `toml_path` non-empty: the manifest is read from that file
+// instead (an idea directory's prepare-time copy); `dir` is still the template directory.
+Result<Manifest> load_manifest(const std::filesystem::path& dir, const std::filesystem::path& toml_path = {});
 
 }  // namespace sci::templates

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "base/confined_fs.h"
 #include "base/fs.h"
 #include "base/strings.h"
 #include "latex/build.h"
@@ -712,20 +713,19 @@ Result<IntegrityReport> check_idea_paper(const stdfs::path& idea_dir, const Idea
     input.kind = TextKind::kPlain;
   } else {
     stdfs::path tex = paths.tex.empty() ? latex_dir / "template.tex" : paths.tex;
-    auto text = fs::read_file(tex);
-    if (!text.ok()) return make_error(text.error().code, fmt::format("paper {} not found", tex.string()));
+    auto text = read_idea_file(idea_dir, tex);
+    if (!text.ok()) return make_error(text.error().code, fmt::format("paper {}: {}", tex.string(), text.error().message));
     input.text = std::move(*text);
   }
   for (const char* f : {"results.tex", "environment.tex"}) {
-    auto t = fs::read_file(latex_dir / f);
+    auto t = read_idea_file(idea_dir, stdfs::path("latex") / f);
     if (t.ok())
       for (auto& [k, v] : parse_macro_definitions(*t)) input.macros[k] = v;
   }
-  std::error_code ec;
-  if (stdfs::is_directory(latex_dir, ec))
-    for (const auto& e : stdfs::directory_iterator(latex_dir, ec)) {
-      if (e.path().extension() != ".bib") continue;
-      auto t = fs::read_file(e.path());
+  if (auto listing = fs::list_dir_beneath(idea_dir, latex_dir); listing.ok())
+    for (const auto& e : listing->entries) {
+      if (e.kind != fs::EntryKind::kFile || stdfs::path(e.name).extension() != ".bib") continue;
+      auto t = read_idea_file(idea_dir, stdfs::path("latex") / e.name);
       if (t.ok())
         for (int y : bib_years(*t)) input.cited_years.push_back(y);
     }

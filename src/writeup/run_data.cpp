@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "base/confined_fs.h"
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/strings.h"
@@ -34,6 +35,10 @@ void flatten(const json::Json& j, const std::string& prefix, std::map<std::strin
 
 }  // namespace
 
+Result<std::string> read_idea_file(const stdfs::path& idea_dir, const stdfs::path& rel) {
+  return fs::read_file_beneath(idea_dir, rel, fs::kMaxSourceFileBytes);
+}
+
 Result<std::map<std::string, std::string>> flatten_json_text(const std::string& text, const std::string& what) {
   SCI_ASSIGN_OR_RETURN(json::Json j, json::parse(text, what));
   std::map<std::string, std::string> out;
@@ -48,21 +53,35 @@ Result<IdeaData> load_idea_data(const stdfs::path& idea_dir, const templates::Ma
   IdeaData data;
   data.dir = idea_dir;
   static const std::regex kRunDir(R"(^run_(\d+)$)");
-  for (const auto& e : stdfs::directory_iterator(idea_dir, ec)) {
-    std::string name = e.path().filename().string();
+  SCI_ASSIGN_OR_RETURN(fs::DirListing listing, fs::list_dir_beneath(idea_dir, idea_dir));
+  for (const auto& e : listing.entries) {
     std::smatch m;
-    if (!e.is_directory() || !std::regex_match(name, m, kRunDir)) continue;
-    if (!stdfs::exists(e.path() / "final_info.json")) continue;
+    if (!std::regex_match(e.name, m, kRunDir)) continue;
+    if (e.kind == fs::EntryKind::kSymlink) {
+      data.warnings.push_back(fmt::format("{} is a symbolic link: its results are not used (a run's results are "
+                                          "read without following links)",
+                                          e.name));
+      continue;
+    }
+    if (e.kind != fs::EntryKind::kDirectory) continue;
+    const stdfs::path run_dir = idea_dir / e.name;
+    auto info = templates::load_final_info(run_dir / "final_info.json");
+    if (!info.ok()) {
+      if (info.error().code == ErrorCode::kNotFound) continue;
+      if (info.error().code == ErrorCode::kParse) return info.error();
+      data.warnings.push_back(info.error().message + ": its results are not used");
+      continue;
+    }
     RunData run;
     run.index = std::stoi(m[1].str());
-    SCI_ASSIGN_OR_RETURN(run.info, templates::load_final_info(e.path() / "final_info.json"));
-    if (auto env = fs::read_file(e.path() / "environment.json"); env.ok()) {
-      auto flat = flatten_json_text(*env, name + "/environment.json");
+    run.info = std::move(*info);
+    if (auto env = read_idea_file(idea_dir, e.name + "/environment.json"); env.ok()) {
+      auto flat = flatten_json_text(*env, e.name + "/environment.json");
       if (flat.ok()) run.environment = std::move(*flat);
       else data.warnings.push_back(flat.error().to_string());
     }
-    auto code = fs::read_file(idea_dir / fmt::format("run_{}.py", run.index));
-    if (!code.ok() && run.index == 0) code = fs::read_file(idea_dir / "experiment.py");
+    auto code = read_idea_file(idea_dir, fmt::format("run_{}.py", run.index));
+    if (!code.ok() && run.index == 0) code = read_idea_file(idea_dir, "experiment.py");
     if (code.ok()) run.code = std::move(*code);
     data.runs.push_back(std::move(run));
   }
@@ -71,7 +90,7 @@ Result<IdeaData> load_idea_data(const stdfs::path& idea_dir, const templates::Ma
                       fmt::format("no run_i/final_info.json under {}: run the experiments first", idea_dir.string()));
   std::sort(data.runs.begin(), data.runs.end(), [](const RunData& a, const RunData& b) { return a.index < b.index; });
 
-  if (auto toml = fs::read_file(idea_dir / "template.toml"); toml.ok()) data.template_toml = std::move(*toml);
+  if (auto toml = read_idea_file(idea_dir, "template.toml"); toml.ok()) data.template_toml = std::move(*toml);
   static const std::regex kSeeds(R"((^|\n)\s*(num_)?seeds\s*=\s*(\d+))");
   std::smatch sm;
   if (std::regex_search(data.template_toml, sm, kSeeds)) data.seeds = std::stoi(sm[3].str());

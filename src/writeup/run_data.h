@@ -39,6 +39,10 @@ struct IdeaData {
 // kParse for a malformed final_info.json (message names the file).
 Result<IdeaData> load_idea_data(const std::filesystem::path& idea_dir, const templates::Manifest* manifest);
 
+// Reads a file a run or the model may have written (relative to idea_dir): no symbolic
+// link followed, at most fs::kMaxSourceFileBytes. The writeup's only way into the idea directory.
+Result<std::string> read_idea_file(const std::filesystem::path& idea_dir, const std::filesystem::path& rel);
+
 // Flattens a JSON document's scalars into dotted paths (arrays use [i]). kParse on bad JSON.
 Result<std::map<std::string, std::string>> flatten_json_text(const std::string& text, const std::string& what);
 

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "base/confined_fs.h"
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/log.h"
@@ -143,15 +144,14 @@ std::string prepare_tex(std::string tex, LiteratureMode literature) {
 // Figures the runs produced (not the paper itself, <idea>.pdf, from an earlier writeup).
 std::vector<std::string> figure_files(const stdfs::path& idea_dir, const std::string& paper_pdf) {
   std::vector<std::string> out;
-  std::error_code ec;
-  for (const auto& e : stdfs::directory_iterator(idea_dir, ec)) {
-    auto ext = str::to_lower(e.path().extension().string());
-    std::string name = e.path().filename().string();
-    if (name == paper_pdf) continue;
-    if (e.is_regular_file() && (ext == ".png" || ext == ".pdf" || ext == ".jpg" || ext == ".jpeg")) out.push_back(name);
+  auto listing = fs::list_dir_beneath(idea_dir, idea_dir);
+  if (!listing.ok()) return out;
+  for (const auto& e : listing->entries) {
+    auto ext = str::to_lower(stdfs::path(e.name).extension().string());
+    if (e.name == paper_pdf || e.kind != fs::EntryKind::kFile) continue;  // links are not figures
+    if (ext == ".png" || ext == ".pdf" || ext == ".jpg" || ext == ".jpeg") out.push_back(e.name);
   }
-  std::sort(out.begin(), out.end());
-  return out;
+  return out;  // sorted by name
 }
 
 class Writer {
@@ -171,7 +171,7 @@ class Writer {
     if (ctx_.cancel && ctx_.cancel->load()) return make_error(ErrorCode::kCancelled, "writeup cancelled");
     return ok_status();
   }
-  Result<std::string> read_tex() const { return fs::read_file(tex_path_); }
+  Result<std::string> read_tex() const { return read_idea_file(ctx_.idea_dir, kTexRel); }
   Status save_bib() { return fs::write_file_atomic(bib_path_, bib_.render()); }
   Result<coder::TurnResult> edit(const std::string& instruction) {
     SCI_TRY(check_cancel());
@@ -410,7 +410,7 @@ Status Writer::chktex_rounds() {
   // Each round sends the warnings back; after the last one chktex runs once more to
   // count what is left (style warnings are reported, not a reason to fail the paper).
   for (int round = 0;; ++round) {
-    auto warnings = latex::run_chktex(latex_dir_, "template.tex");
+    auto warnings = latex::run_chktex(latex_dir_, "template.tex", 60, opt_.tools);
     if (!warnings.ok()) {
       emit("chktex", "skipped: " + warnings.error().to_string());
       return ok_status();
@@ -449,6 +449,8 @@ Status Writer::build_rounds() {
   bo.engine = needs_xelatex(opt_.language) ? latex::TexEngine::kXelatex : latex::TexEngine::kPdflatex;
   bo.overfull_threshold_pt = opt_.overfull_threshold_pt;
   bo.attempts_dir = latex_dir_ / "attempts";
+  bo.figures_dir = ctx_.idea_dir;
+  bo.sandbox = opt_.tools;
   const stdfs::path final_pdf = ctx_.idea_dir / (idea_name_ + ".pdf");
   for (int round = 0;; ++round) {
     SCI_TRY(check_cancel());
@@ -463,8 +465,7 @@ Status Writer::build_rounds() {
     }
     if (built.success) {
       // The last successful build is the paper; earlier ones stay in attempts/.
-      SCI_ASSIGN_OR_RETURN(std::string pdf_bytes, fs::read_file(built.pdf));
-      SCI_TRY(fs::write_file_atomic(final_pdf, pdf_bytes));
+      SCI_TRY(fs::copy_file_beneath(latex_dir_, built.pdf, final_pdf, fs::kMaxPdfBytes));
       outcome_.pdf_built = true;
       outcome_.pdf = final_pdf;
       outcome_.pages = built.pages >= 0 ? built.pages : built.log.pages;
@@ -571,11 +572,15 @@ Result<WriteupOutcome> Writer::run() {
 
   emit("prepare", "results.tex and environment.tex from the runs");
   SCI_ASSIGN_OR_RETURN(data_, load_idea_data(ctx_.idea_dir, ctx_.manifest));
+  for (const auto& w : data_.warnings) emit("prepare", "warning: " + w);
   gen_ = generate_tex(data_, ctx_.manifest);
   SCI_TRY(write_generated_tex(ctx_.idea_dir, gen_));
 
   SCI_ASSIGN_OR_RETURN(std::string tex, read_tex());
-  auto existing = fs::read_file(bib_path_);
+  // The writer writes into latex/: none of it may lead out of the idea directory.
+  SCI_TRY(fs::check_no_links_beneath(ctx_.idea_dir, tex_path_));
+  SCI_TRY(fs::check_no_links_beneath(ctx_.idea_dir, bib_path_));
+  auto existing = read_idea_file(ctx_.idea_dir, bib_path_);
   if (existing.ok()) bib_ = Bibliography::parse(*existing, "template");
   std::string merged;
   tex = extract_filecontents_bib(std::move(tex), &bib_, &merged);
@@ -583,7 +588,7 @@ Result<WriteupOutcome> Writer::run() {
   SCI_TRY(fs::write_file_atomic(tex_path_, tex));
   SCI_TRY(save_bib());
 
-  auto notes = fs::read_file(ctx_.idea_dir / "notes.txt");
+  auto notes = read_idea_file(ctx_.idea_dir, "notes.txt");
   notes_ = notes.ok() ? *notes : "";
   auto figs = figure_files(ctx_.idea_dir, idea_name_ + ".pdf");
   figures_ = figs.empty() ? "(none)" : "- " + str::join(figs, "\n- ");

@@ -14,6 +14,7 @@
 #include "coder/coder.h"
 #include "literature/client.h"
 #include "llm/client.h"
+#include "proc/sandboxed_tool.h"
 #include "templates/manifest.h"
 #include "writeup/integrity.h"
 
@@ -61,6 +62,9 @@ struct WriteupOptions {
   // text (a review) as feedback, then checked and built again; no sections are
   // rewritten and no citation rounds run.
   std::string feedback;
+  // How LaTeX, bibtex, chktex and poppler run over the model-written paper: the run's
+  // sandbox setting (sandbox.level, --unsafe-no-sandbox, sandbox.uid_base).
+  proc::ToolSandbox tools;
 };
 
 struct WriteupEvent {

@@ -264,7 +264,7 @@ TEST_F(RunOutcomeMappingTest, CancelledRunIsAnErrorForThePipeline) {
 TEST(RunArgvTest, SubstitutesInterpreterAndOutDir) {
   templates::Manifest m;
   m.interpreter = "/opt/venv/bin/python";
-  EXPECT_EQ(run_argv(m, 3), (std::vector<std::string>{"/opt/venv/bin/python", "experiment.py", "--out_dir=run_3"}));
+  EXPECT_EQ(run_argv(m, 3), (std::vector<std::string>{"/opt/venv/bin/python", "-s", "experiment.py", "--out_dir=run_3"}));
   EXPECT_TRUE(is_cuda_oom("torch.cuda.OutOfMemoryError: CUDA out of memory."));
   EXPECT_FALSE(is_cuda_oom("MemoryError"));
 }

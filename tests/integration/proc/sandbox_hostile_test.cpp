@@ -186,6 +186,38 @@ TEST_P(SandboxHostileTest, ProtectedFileRewriteIsDetected) {
   EXPECT_EQ(r->tampered_files, std::vector<std::string>{"data.csv"});
 }
 
+// Fails on the old code: the cheat copy stayed, and the next run used it unflagged.
+TEST_P(SandboxHostileTest, ProtectedFileIsRestoredBeforeTheNextRun) {
+  ASSERT_TRUE(fs::write_file_atomic(workdir_ / "data.csv", "x,y\n1,2\n").ok());
+  auto p = policy();
+  p.protected_files = {"data.csv"};
+  auto cheat = run(p, "rm -f data.csv; echo 'x,y' > data.csv");
+  ASSERT_TRUE(cheat.ok());
+  EXPECT_TRUE(cheat->tampered());
+  EXPECT_EQ(*fs::read_file(workdir_ / "data.csv"), "x,y\n1,2\n");
+  bool said = false;
+  for (const auto& w : cheat->warnings) said = said || w.find("data.csv was changed by the run: restored") != std::string::npos;
+  EXPECT_TRUE(said);
+  auto next = run(p, "cat data.csv");
+  ASSERT_TRUE(next.ok());
+  EXPECT_FALSE(next->tampered());
+  EXPECT_EQ(next->process.stdout_tail, "x,y\n1,2\n");
+}
+
+// Fails on the old code: a link with the same content hashed the same (sha256 followed
+// it) and stayed in place of the file.
+TEST_P(SandboxHostileTest, ProtectedFileReplacedByALinkIsFlaggedAndRestored) {
+  ASSERT_TRUE(fs::write_file_atomic(workdir_ / "data.csv", "x,y\n1,2\n").ok());
+  ASSERT_TRUE(fs::write_file_atomic(workdir_ / "copy.csv", "x,y\n1,2\n").ok());
+  auto p = policy();
+  p.protected_files = {"data.csv"};
+  auto r = run(p, "rm -f data.csv; ln -s copy.csv data.csv");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->tampered());
+  EXPECT_FALSE(std::filesystem::is_symlink(workdir_ / "data.csv"));
+  EXPECT_EQ(*fs::read_file(workdir_ / "data.csv"), "x,y\n1,2\n");
+}
+
 INSTANTIATE_TEST_SUITE_P(Levels, SandboxHostileTest,
                          ::testing::Values(SandboxLevel::kStrict, SandboxLevel::kDegraded),
                          [](const ::testing::TestParamInfo<SandboxLevel>& param_info) {

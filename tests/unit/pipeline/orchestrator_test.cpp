@@ -1,6 +1,8 @@
 // Orchestrator state machine with a fake StageDriver: selection by novelty, stage
 // order, failure handling, budget stop + resume, stop-after, parallel slots.
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -22,6 +24,8 @@ class FakeDriver final : public StageDriver {
       {"alpha", "novel"}, {"beta", "not_novel"}, {"gamma", "unchecked"}, {"delta", "unknown"}};
   std::set<std::string> failing_experiments;
   int budget_calls_left = 1000;  // stage calls allowed before kBudgetExceeded
+  int disk_full_at_call = -1;     // this stage call (0-based) fails with ENOSPC
+  bool disk_full_as_outcome = false;  // ...as a failed outcome instead of an error
   std::atomic<int> in_flight{0};
   std::atomic<int> max_in_flight{0};
 
@@ -48,6 +52,14 @@ class FakeDriver final : public StageDriver {
       std::lock_guard l(mu);
       if (budget_calls_left-- <= 0) return make_error(ErrorCode::kBudgetExceeded, "budget of $1.00 reached");
       calls.push_back(state.name + ":" + stage_name(stage));
+      if (static_cast<int>(calls.size()) - 1 == disk_full_at_call) {
+        const std::string why = std::string("cannot create latex/x.tmp: ") + std::strerror(ENOSPC);
+        if (!disk_full_as_outcome) return make_error(ErrorCode::kIo, why);
+        StageResult r;
+        r.outcome = Outcome::kFailed;
+        r.message = why;
+        return r;
+      }
     }
     int now = ++in_flight;
     int prev = max_in_flight.load();
@@ -127,6 +139,39 @@ TEST(OrchestratorTest, FailedExperimentFailsOnlyThatIdea) {
   auto state = load_state(dir / "20260101_000000_alpha");
   EXPECT_EQ(state->next, Stage::kFailed);
   EXPECT_NE(state->failure.find("all runs failed"), std::string::npos);
+}
+
+// Fails on the old code: the idea was marked failed ("all 1 ideas failed") and resume
+// kept it failed.
+TEST(OrchestratorTest, DiskFullStopsTheBatchCleanlyAndResumeContinuesTheSameStage) {
+  for (bool as_outcome : {false, true}) {
+    SCOPED_TRACE(as_outcome ? "failed outcome" : "error");
+    auto dir = testing::fresh_temp_dir("orch_disk_full");
+    NullSink sink;
+    std::atomic<bool> cancel{false};
+    {
+      FakeDriver driver(dir);
+      driver.novelty = {{"alpha", "novel"}};
+      driver.disk_full_at_call = 3;  // the writeup
+      driver.disk_full_as_outcome = as_outcome;
+      auto summary = Orchestrator(driver, sink, options_for(dir, 1)).run(cancel);
+      ASSERT_TRUE(summary.ok());
+      EXPECT_EQ(summary->status, BatchStatus::kDiskFull);
+      EXPECT_NE(summary->message.find("the disk is full"), std::string::npos) << summary->message;
+      EXPECT_NE(summary->message.find("scientist resume"), std::string::npos) << summary->message;
+      EXPECT_TRUE(std::filesystem::exists(dir / "summary.json"));
+      EXPECT_FALSE(std::filesystem::exists(dir / ".space_reserve")) << "the reserve is given up for the last writes";
+      auto state = load_state(dir / "20260101_000000_alpha");
+      ASSERT_TRUE(state.ok());
+      EXPECT_EQ(state->next, Stage::kWriteup) << "not failed: the stage re-runs on resume";
+    }
+    FakeDriver driver(dir);
+    driver.novelty = {{"alpha", "novel"}};
+    auto summary = Orchestrator(driver, sink, options_for(dir, 1)).run(cancel);
+    ASSERT_TRUE(summary.ok());
+    EXPECT_EQ(summary->status, BatchStatus::kAllDone);
+    EXPECT_EQ(driver.calls, (std::vector<std::string>{"alpha:writeup", "alpha:review"}));
+  }
 }
 
 TEST(OrchestratorTest, BudgetStopCheckpointsAndResumeContinuesWithoutRepeatingWork) {
