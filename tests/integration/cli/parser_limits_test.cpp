@@ -114,5 +114,24 @@ TEST(ParserLimitsTest, ConfigShowRefusesAConfigFileOverOneMiB) {
   EXPECT_NE(r.output.find("over the limit of 1 MiB"), std::string::npos) << r.output;
 }
 
+// @string{a0 = "xx"} @string{a1 = a0 # a0} ... a40 would be 2 TiB; the old parser grew
+// to 9 GB in a minute. Capped at 1 GiB here, such a parser fails with std::bad_alloc
+// (or dies of a signal) instead.
+TEST(ParserLimitsTest, LitIndexOfADoublingStringChainStaysSmallAndIndexesTheRest) {
+  const stdfs::path dir = fresh_temp_dir("bib_bomb");
+  std::string bib = "@string{a0 = \"xx\"}\n";
+  for (int i = 1; i <= 40; ++i) bib += fmt::format("@string{{a{} = a{} # a{}}}\n", i, i - 1, i - 1);
+  bib += "@article{bomb, title = {A bomb}, author = {Mallory, M.}, year = 2024, abstract = a40}\n";
+  bib += "@article{fine, title = {A fine paper}, author = {Doe, Jane}, year = 2023}\n";
+  ASSERT_TRUE(fs::write_file_atomic(dir / "bomb.bib", bib).ok());
+  auto r = run_scientist_memory_limited(
+      {"lit", "index", (dir / "bomb.bib").string(), "--library", (dir / "library.db").string()}, dir,
+      clean_env(dir), size_t{1} << 30, kTimeoutS);
+  expect_user_error(r, 0);  // indexed, with warnings
+  EXPECT_NE(r.output.find("indexed 2 papers"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("@string a16 is longer than 64 KiB"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("entry 'bomb': field 'abstract'"), std::string::npos) << r.output;
+}
+
 }  // namespace
 }  // namespace sci::testing
