@@ -133,5 +133,24 @@ TEST(ParserLimitsTest, LitIndexOfADoublingStringChainStaysSmallAndIndexesTheRest
   EXPECT_NE(r.output.find("entry 'bomb': field 'abstract'"), std::string::npos) << r.output;
 }
 
+TEST(ParserLimitsTest, PaperCheckOf100kMetricsFinishesWithinAMinute) {
+  const stdfs::path idea = fresh_temp_dir("many_metrics") / "idea";
+  std::string info = "{\"bench\": {\"means\": {";
+  for (int i = 0; i < 100000; ++i)
+    info += fmt::format("{}\"metric_{}\": {:.4f}", i ? ", " : "", i, 0.5 + (i % 997) / 2000.0);
+  info += "}}}\n";
+  ASSERT_TRUE(fs::write_file_atomic(idea / "run_0/final_info.json", info).ok());
+  ASSERT_TRUE(
+      fs::write_file_atomic(idea / "latex/template.tex",
+                            "\\documentclass{article}\n\\begin{document}\nWe reach 0.5005 on one metric "
+                            "and 0.9975 on another, but 0.1234 nowhere.\n\\end{document}\n")
+          .ok());
+  const stdfs::path home = fresh_temp_dir("many_metrics_home");
+  auto r = run_scientist({"paper", "check", idea.string()}, home, clean_env(home), kTimeoutS);
+  expect_user_error(r, 1);  // 0.1234 is unsupported
+  EXPECT_NE(r.output.find("3 number(s): 2 supported, 0 exempt, 1 unsupported"), std::string::npos)
+      << r.output;
+}
+
 }  // namespace
 }  // namespace sci::testing
