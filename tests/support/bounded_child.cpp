@@ -20,7 +20,14 @@ ChildOutcome run_bounded_child(const std::function<int()>& body, std::size_t max
     struct rlimit lim {};
     lim.rlim_cur = lim.rlim_max = max_address_space_bytes;
     if (::setrlimit(RLIMIT_AS, &lim) != 0) ::_exit(125);
-    ::_exit(body() & 0xff);
+    // Nothing may unwind out of the child into the test framework (it would go on to run
+    // the remaining tests in the child): an exception ends it with kChildThrew.
+    int code = kChildThrew;
+    try {
+      code = body() & 0xff;
+    } catch (...) {
+    }
+    ::_exit(code);
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
   int status = 0;

@@ -15,8 +15,12 @@ struct ChildOutcome {
   bool timed_out = false;  // the parent killed it at the deadline
 };
 
+// Exit code of a child whose body threw (std::bad_alloc at the address-space cap, say).
+inline constexpr int kChildThrew = 126;
+
 // Forks; the child sets RLIMIT_AS to `max_address_space_bytes`, runs `body` and exits
-// with its return value (0..255). The parent waits at most `timeout_s`, then SIGKILLs.
+// with its return value (0..255), or kChildThrew when it throws. The parent waits at
+// most `timeout_s`, then SIGKILLs.
 // Call only from a single-threaded test (fork copies one thread).
 ChildOutcome run_bounded_child(const std::function<int()>& body, std::size_t max_address_space_bytes,
                                int timeout_s);

@@ -41,7 +41,8 @@ TEST(BibtexLimitsIntegrationTest, FortyDoublingsParseInBoundedMemoryAndTime) {
   EXPECT_FALSE(outcome.timed_out) << "the parse ran past 20 s";
   EXPECT_EQ(outcome.signal, 0) << "the parse died of signal " << outcome.signal << " (out of memory?)";
   EXPECT_TRUE(outcome.exited);
-  EXPECT_EQ(outcome.exit_code, 0) << "10: parse failed, 11: wrong entries, 12: wrong warnings";
+  EXPECT_EQ(outcome.exit_code, 0) << "10: parse failed, 11: wrong entries, 12: wrong warnings, "
+                                  << testing::kChildThrew << ": threw (std::bad_alloc at the 1 GiB cap?)";
 }
 
 }  // namespace
