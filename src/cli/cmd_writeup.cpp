@@ -102,6 +102,7 @@ int cmd_paper_check(Context& /*ctx*/, std::vector<std::string> args) {
                 report->numbers_checked, report->numbers_supported, report->numbers_exempt,
                 report->unsupported.size(), report->problem_count());
   }
+  for (const auto& limit : report->limits) std::fprintf(stderr, "scientist: note: %s\n", limit.c_str());
   return report->problem_count() == 0 ? kExitOk : kExitFailure;
 }
 

@@ -9,6 +9,7 @@
 
 #include "base/environment.h"
 #include "base/strings.h"
+#include "base/toml_limits.h"
 
 namespace sci::config {
 namespace {
@@ -108,9 +109,11 @@ const char* source_name(Source s) {
 }
 
 Status load_toml_file(Config& config, const std::filesystem::path& path) {
+  // Bounded in size and nesting before toml++ (which recurses per level) sees it.
+  SCI_ASSIGN_OR_RETURN(std::string text, toml_limits::read_toml_text(path, "config file"));
   toml::table root;
   try {
-    root = toml::parse_file(path.string());
+    root = toml::parse(text, path.string());
   } catch (const toml::parse_error& e) {
     return make_error(ErrorCode::kParse,
                       fmt::format("{}:{}:{}: invalid TOML: {}", path.string(), e.source().begin.line,

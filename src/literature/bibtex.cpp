@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "base/bounded_read.h"
 #include "base/strings.h"
 
 namespace sci::literature {
@@ -18,9 +19,12 @@ bool is_ident_char(char c) {
          u >= 0x80;
 }
 
+constexpr size_t kMaxWarnings = 20;  // then one line says how many more
+
 class Parser {
  public:
-  Parser(std::string_view text, std::string source) : t_(text), source_(std::move(source)) {
+  Parser(std::string_view text, std::string source, const BibtexLimits& limits, std::vector<std::string>* warnings)
+      : t_(text), source_(std::move(source)), limits_(limits), warnings_(warnings) {
     const char* months[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
     const char* names[] = {"January", "February", "March",     "April",   "May",      "June",
                            "July",    "August",   "September", "October", "November", "December"};
@@ -57,8 +61,19 @@ class Parser {
         if (name.empty()) return err(line_, "@string without a macro name");
         skip_ws();
         if (!consume('=')) return err(line_, fmt::format("expected '=' after @string name '{}'", name));
-        SCI_ASSIGN_OR_RETURN(std::string value, read_value(start_line));
-        macros_[name] = value;
+        SCI_ASSIGN_OR_RETURN(Value value, read_value(start_line));
+        if (value.oversized) {
+          macros_.erase(name);
+          oversized_macros_.insert(name);
+          // Said once, for the macro that grew past the limit, not for each one built on it.
+          if (!value.uses_oversized)
+            warn(start_line, fmt::format("@string {} is longer than {} after expansion; it is left undefined "
+                                         "and every value using it is left out",
+                                         name, fs::format_bytes(limits_.max_value_bytes)));
+        } else {
+          oversized_macros_.erase(name);
+          macros_[name] = std::move(value.text);
+        }
         skip_ws();
         if (!consume(close)) return err(line_, fmt::format("expected '{}' to close @string", close));
         continue;
@@ -82,6 +97,7 @@ class Parser {
         }
         skip_ws();
         if (consume(close)) break;  // trailing comma
+        const int field_line = line_;
         std::string name = str::to_lower(read_ident());
         if (name.empty()) {
           if (pos_ >= t_.size()) continue;
@@ -89,15 +105,34 @@ class Parser {
         }
         skip_ws();
         if (!consume('=')) return err(line_, fmt::format("entry '{}': field '{}' has no '='", entry.key, name));
-        SCI_ASSIGN_OR_RETURN(std::string value, read_value(start_line));
-        entry.fields.emplace_back(name, value);
+        SCI_ASSIGN_OR_RETURN(Value value, read_value(start_line));
+        if (value.oversized)
+          warn(field_line, fmt::format("entry '{}': field '{}' is longer than {} after expansion; it is left out",
+                                       entry.key, name, fs::format_bytes(limits_.max_value_bytes)));
+        else
+          entry.fields.emplace_back(name, std::move(value.text));
       }
       out.push_back(std::move(entry));
     }
+    if (warnings_ && warning_count_ > kMaxWarnings)
+      warnings_->push_back(fmt::format("{}: {} more value(s) over the limit left out", source_,
+                                       warning_count_ - kMaxWarnings));
     return out;
   }
 
  private:
+  // A field or @string value; `oversized` when it grew past limits_.max_value_bytes or
+  // uses a macro that did (`uses_oversized`); then `text` is empty.
+  struct Value {
+    std::string text;
+    bool oversized = false;
+    bool uses_oversized = false;
+  };
+
+  void warn(int line, const std::string& what) {
+    if (warnings_ && ++warning_count_ <= kMaxWarnings)
+      warnings_->push_back(fmt::format("{}:{}: {}", source_, line, what));
+  }
   void advance() {
     if (pos_ < t_.size() && t_[pos_] == '\n') ++line_;
     ++pos_;
@@ -176,28 +211,53 @@ class Parser {
     }
     return err(start_line, "quoted value never closed (missing '\"')");
   }
-  // value := part ('#' part)*
-  Result<std::string> read_value(int start_line) {
-    std::string out;
+  // value := part ('#' part)*. The size is checked before each part is copied, so a
+  // chain of doubling macros never allocates more than the limits.
+  Result<Value> read_value(int start_line) {
+    Value out;
+    auto append = [&](std::string_view part) {
+      if (out.oversized) return;
+      if (out.text.size() + part.size() > limits_.max_value_bytes) {
+        out.oversized = true;
+        out.text = std::string();
+        return;
+      }
+      out.text += part;
+    };
     while (true) {
       skip_ws();
       if (pos_ >= t_.size()) return err(start_line, "entry ends inside a field value");
       char c = t_[pos_];
       if (c == '{') {
         SCI_ASSIGN_OR_RETURN(std::string v, read_braced(line_));
-        out += v;
+        append(v);
       } else if (c == '"') {
         SCI_ASSIGN_OR_RETURN(std::string v, read_quoted(line_));
-        out += v;
+        append(v);
       } else if (std::isdigit(static_cast<unsigned char>(c))) {
         size_t s = pos_;
         while (pos_ < t_.size() && std::isdigit(static_cast<unsigned char>(t_[pos_]))) advance();
-        out += std::string(t_.substr(s, pos_ - s));
+        append(t_.substr(s, pos_ - s));
       } else {
         std::string name = read_ident();
         if (name.empty()) return err(line_, fmt::format("expected a field value, found '{}'", c));
-        auto it = macros_.find(str::to_lower(name));
-        out += it != macros_.end() ? it->second : name;
+        const std::string key = str::to_lower(name);
+        auto it = macros_.find(key);
+        if (oversized_macros_.count(key)) {
+          out.oversized = out.uses_oversized = true;
+          out.text = std::string();
+        } else if (it == macros_.end()) {
+          append(name);
+        } else {
+          if (!out.oversized && out.text.size() + it->second.size() <= limits_.max_value_bytes) {
+            expanded_bytes_ += it->second.size();
+            if (expanded_bytes_ > limits_.max_expanded_bytes)
+              return err(line_, fmt::format("@string macros expand to more than {} in all (at '{}'): the file "
+                                            "is refused; define long texts once instead of concatenating macros",
+                                            fs::format_bytes(limits_.max_expanded_bytes), name));
+          }
+          append(it->second);
+        }
       }
       skip_ws();
       if (!consume('#')) return out;
@@ -206,9 +266,14 @@ class Parser {
 
   std::string_view t_;
   std::string source_;
+  BibtexLimits limits_;
+  std::vector<std::string>* warnings_;
+  size_t warning_count_ = 0;
+  size_t expanded_bytes_ = 0;  // macro text copied into values so far
   size_t pos_ = 0;
   int line_ = 1;
   std::map<std::string, std::string> macros_;
+  std::set<std::string> oversized_macros_;
 };
 
 std::string collapse_ws(std::string_view s) {
@@ -281,8 +346,9 @@ std::string BibEntry::field(const std::string& name) const {
   return "";
 }
 
-Result<std::vector<BibEntry>> parse_bibtex(std::string_view text, const std::string& source) {
-  return Parser(text, source).run();
+Result<std::vector<BibEntry>> parse_bibtex(std::string_view text, const std::string& source,
+                                           std::vector<std::string>* warnings, const BibtexLimits& limits) {
+  return Parser(text, source, limits, warnings).run();
 }
 
 std::string bibtex_plain_text(std::string_view value) {

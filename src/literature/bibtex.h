@@ -21,10 +21,23 @@ struct BibEntry {
   std::string field(const std::string& name) const;
 };
 
+// Bounds on what @string macros and '#' concatenation may build: `@string{a1 = a0 # a0}`
+// doubles, so forty such lines would otherwise ask for terabytes.
+struct BibtexLimits {
+  size_t max_value_bytes = 64 * 1024;           // one field or @string value, after expansion
+  size_t max_expanded_bytes = 16 * 1024 * 1024;  // macro text copied into values, whole file
+};
+
 // Parses BibTeX `text`. Errors: kParse "SOURCE:LINE: what is wrong" (unterminated
-// entry or value, missing key or '=', unbalanced braces). Unknown macros are kept
-// as their name. Text outside entries is a comment, as in BibTeX.
-Result<std::vector<BibEntry>> parse_bibtex(std::string_view text, const std::string& source = "bibtex");
+// entry or value, missing key or '=', unbalanced braces, more macro text copied than
+// limits.max_expanded_bytes). Unknown macros are kept as their name. Text outside
+// entries is a comment, as in BibTeX. A value longer than limits.max_value_bytes is
+// left out (the field is dropped, the @string stays undefined and so does every value
+// using it) and named in `warnings` ("SOURCE:LINE: ...", when not null); the rest of
+// the file is still parsed.
+Result<std::vector<BibEntry>> parse_bibtex(std::string_view text, const std::string& source = "bibtex",
+                                           std::vector<std::string>* warnings = nullptr,
+                                           const BibtexLimits& limits = {});
 
 // Plain text of a BibTeX value: braces removed, common LaTeX escapes and accents
 // decoded (\& -> &, {\"o} -> o with umlaut is simplified to o), whitespace collapsed.

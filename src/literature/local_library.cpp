@@ -3,8 +3,9 @@
 
 #include <fmt/format.h>
 
-#include "base/fs.h"
+#include "base/bounded_read.h"
 #include "base/json.h"
+#include "base/log.h"
 #include "base/strings.h"
 #include "literature/bibtex.h"
 #include "literature/engines.h"
@@ -82,10 +83,12 @@ class LocalEngine final : public LiteratureClient {
 }  // namespace
 
 Result<std::vector<Paper>> load_library_file(const std::filesystem::path& path) {
-  SCI_ASSIGN_OR_RETURN(std::string text, fs::read_file(path));
+  SCI_ASSIGN_OR_RETURN(std::string text, fs::read_file_bounded(path, kMaxLibraryFileBytes, "library file"));
   std::string source = path.filename().string();
   if (str::ends_with(str::to_lower(source), ".jsonl")) return load_jsonl(text, source);
-  SCI_ASSIGN_OR_RETURN(auto entries, parse_bibtex(text, source));
+  std::vector<std::string> warnings;
+  SCI_ASSIGN_OR_RETURN(auto entries, parse_bibtex(text, source, &warnings));
+  for (const auto& w : warnings) log::warn("{}", w);
   std::vector<Paper> out;
   for (const auto& e : entries) {
     Paper p = paper_from_bib_entry(e);

@@ -12,6 +12,7 @@
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/strings.h"
+#include "base/toml_limits.h"
 #include "templates/baseline.h"
 #include "templates/final_info.h"
 
@@ -419,11 +420,15 @@ CheckReport check_template(const stdfs::path& dir, const CheckOptions& options) 
     std::string message = manifest.error().message;
     static const std::regex kLine(R"(^template\.toml:([0-9]+): )");
     message = std::regex_replace(message, kLine, "line $1: ");
-    c.error("template.toml", message,
-            manifest.error().code == ErrorCode::kParse
-                ? "fix the TOML syntax on that line (usual causes: a string missing its closing \", a key without "
-                  "= value, an unclosed [ or ])"
-                : "fix that value (docs/templates.md lists every key and what it accepts)");
+    const char* fix = "fix that value (docs/templates.md lists every key and what it accepts)";
+    if (manifest.error().code == ErrorCode::kParse)
+      fix = "fix the TOML syntax on that line (usual causes: a string missing its closing \", a key without = "
+            "value, an unclosed [ or ])";
+    else if (toml_limits::is_limit_error(manifest.error())) {
+      if (str::starts_with(message, "template.toml ")) message.erase(0, std::string("template.toml ").size());
+      fix = "flatten template.toml (docs/templates.md lists every key; none nests more than 3 levels)";
+    }
+    c.error("template.toml", message, fix);
     std::error_code ec;
     report.manifest.dir = stdfs::absolute(dir, ec).lexically_normal();
     if (!report.manifest.dir.has_filename()) report.manifest.dir = report.manifest.dir.parent_path();  // "dir/"

@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
-#include "base/fs.h"
 #include "base/strings.h"
+#include "base/toml_limits.h"
 
 namespace sci::templates {
 
@@ -234,7 +234,8 @@ Result<Manifest> load_manifest(const stdfs::path& dir, const stdfs::path& toml_o
   m.name = m.dir.filename().string();
   m.title = m.name;
   const stdfs::path toml_path = toml_override.empty() ? m.dir / "template.toml" : toml_override;
-  auto text = fs::read_file(toml_path);
+  // Bounded in size and nesting before toml++ (which recurses per level) sees it.
+  auto text = toml_limits::read_toml_text(toml_path, "template.toml");
   if (!text.ok()) {
     if (text.error().code != ErrorCode::kNotFound) return text.error();
     m.warnings.push_back("no template.toml: defaults apply (interpreter /usr/bin/python3, no metric directions)");

@@ -49,6 +49,7 @@ std::string IntegrityReport::to_json() const {
   j["stats"] = {{"numbers_checked", numbers_checked},
                 {"numbers_supported", numbers_supported},
                 {"numbers_exempt", numbers_exempt}};
+  j["limits"] = limits;
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
@@ -115,10 +116,12 @@ class Evidence {
  public:
   explicit Evidence(const IdeaData& data) {
     std::set<std::string> datasets, metrics;
+    size_t means_seen = 0;
     for (const auto& run : data.runs) {
       for (const auto& [ds, r] : run.info.datasets) {
         datasets.insert(ds);
         for (const auto& [m, v] : r.means) {
+          if (++means_seen > kMaxIndexedMeans) continue;
           metrics.insert(m);
           auto se = r.stderrs.find(m);
           means_.push_back({run.index, ds, m, v, se != r.stderrs.end(), se != r.stderrs.end() ? se->second : 0});
@@ -128,7 +131,8 @@ class Evidence {
             add(v / 60), add(v / 3600), add(v * 1000);
           }
         }
-        for (const auto& [m, v] : r.stderrs) add_value(v);
+        for (const auto& [m, v] : r.stderrs)
+          if (means_seen <= kMaxIndexedMeans) add_value(v);
       }
       for (const auto& [key, value] : run.environment) {
         add_numbers_in(value);
@@ -168,15 +172,25 @@ class Evidence {
       add_value(avg);
       pooled.push_back({key.first, "*mean*", key.second, avg, false, 0});
     }
-    for (const auto& a : pooled)
-      for (const auto& b : pooled) {
-        if (&a == &b || a.metric != b.metric || a.dataset != b.dataset || a.run == b.run) continue;
-        double d = a.mean - b.mean;
-        add(d), add(d * 100);
-        if (b.mean != 0) add(d / b.mean * 100), add(a.mean / b.mean);
-      }
+    add_pairs(pooled);
     std::sort(values_.begin(), values_.end());
+    for (size_t i = 0; i < means_.size(); ++i) {
+      by_mean_.push_back({means_[i].mean, i});
+      by_mean_.push_back({means_[i].mean * 100, i});
+    }
+    std::sort(by_mean_.begin(), by_mean_.end());
+    if (means_seen > kMaxIndexedMeans)
+      limits_.push_back(fmt::format("the runs report {} means; only the first {} (with their standard errors) are "
+                                    "indexed, so numbers quoting the others show as unsupported",
+                                    means_seen, kMaxIndexedMeans));
+    if (values_dropped_ > 0)
+      limits_.push_back(fmt::format("the evidence index is full ({} values): further recorded and derived "
+                                    "values are not indexed",
+                                    kMaxEvidenceValues));
   }
+
+  // Lines for IntegrityReport::limits.
+  const std::vector<std::string>& limits() const { return limits_; }
 
   // Whether `x` (written with `decimals` places and `sig` significant digits) is some
   // evidence value rounded to the written precision.
@@ -193,19 +207,48 @@ class Evidence {
 
   bool mentions_text(const std::string& s) const { return text_sources_.find(s) != std::string::npos; }
 
-  // Means that `x` (as written) could be a rounding of.
+  // Means that `x` (as written) could be a rounding of (as a fraction or x100), in the
+  // order of the record.
   std::vector<const MeanRef*> means_matching(double x, int decimals) const {
-    std::vector<const MeanRef*> out;
     double tol = 0.5 * std::pow(10.0, -decimals) * (1 + 1e-9) + 1e-12;
-    for (const auto& m : means_) {
-      if (std::fabs(m.mean - x) <= tol || std::fabs(m.mean * 100 - x) <= tol) out.push_back(&m);
-    }
+    std::vector<size_t> hits;
+    auto lo = std::lower_bound(by_mean_.begin(), by_mean_.end(), std::make_pair(x - tol, size_t{0}));
+    for (auto it = lo; it != by_mean_.end() && it->first <= x + tol; ++it) hits.push_back(it->second);
+    std::sort(hits.begin(), hits.end());
+    hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
+    std::vector<const MeanRef*> out;
+    for (size_t i : hits) out.push_back(&means_[i]);
     return out;
   }
 
  private:
+  // Differences, percent changes and ratios of the same metric on the same dataset in
+  // two runs. Pairs only within one (dataset, metric) group, not all pairs of means;
+  // stops when the index is full (many runs of many metrics).
+  void add_pairs(const std::vector<MeanRef>& pooled) {
+    std::map<std::pair<std::string, std::string>, std::vector<const MeanRef*>> groups;
+    for (const auto& m : pooled) groups[{m.dataset, m.metric}].push_back(&m);
+    for (const auto& [key, group] : groups)
+      for (const MeanRef* a : group)
+        for (const MeanRef* b : group) {
+          if (a->run == b->run) continue;
+          if (values_.size() >= kMaxEvidenceValues) {
+            ++values_dropped_;
+            return;
+          }
+          double d = a->mean - b->mean;
+          add(d), add(d * 100);
+          if (b->mean != 0) add(d / b->mean * 100), add(a->mean / b->mean);
+        }
+  }
+
   void add(double v) {
-    if (std::isfinite(v)) values_.push_back(std::fabs(v));
+    if (!std::isfinite(v)) return;
+    if (values_.size() >= kMaxEvidenceValues) {
+      ++values_dropped_;
+      return;
+    }
+    values_.push_back(std::fabs(v));
   }
   void add_value(double v) {
     add(v);
@@ -218,8 +261,11 @@ class Evidence {
     }
   }
 
-  std::vector<double> values_;
+  std::vector<double> values_;  // sorted
+  size_t values_dropped_ = 0;
   std::vector<MeanRef> means_;
+  std::vector<std::pair<double, size_t>> by_mean_;  // (mean or mean x100, index into means_), sorted
+  std::vector<std::string> limits_;
   std::string text_sources_;
 };
 
@@ -316,9 +362,21 @@ void expand_macros(std::string& s, const std::map<std::string, std::string>& mac
   }
 }
 
-int line_at(const std::string& s, size_t offset) {
-  return 1 + static_cast<int>(std::count(s.begin(), s.begin() + static_cast<long>(std::min(offset, s.size())), '\n'));
-}
+// Line numbers of offsets in one text, by binary search over its newlines (a count from
+// the start for each of thousands of numbers would be quadratic).
+class LineIndex {
+ public:
+  explicit LineIndex(const std::string& s) {
+    for (size_t i = 0; i < s.size(); ++i)
+      if (s[i] == '\n') newlines_.push_back(i);
+  }
+  int line_at(size_t offset) const {
+    return 1 + static_cast<int>(std::lower_bound(newlines_.begin(), newlines_.end(), offset) - newlines_.begin());
+  }
+
+ private:
+  std::vector<size_t> newlines_;
+};
 
 std::string context_of(const std::vector<std::string>& original_lines, int line) {
   if (line < 1 || line > static_cast<int>(original_lines.size())) return {};
@@ -390,13 +448,14 @@ IntegrityReport check_integrity(const IntegrityInput& input, const IdeaData& dat
     if (std::regex_search(s, m, kRefs)) blank(s, static_cast<size_t>(m.position(0) + m.length(0)), s.size());
   }
   const std::string expanded = s;  // for phrase checks (hardware, run refs, claims)
+  const LineIndex expanded_lines(expanded);
 
   // ---- run references ("Run 3 shows", "run_2", "run\_2") ----
   std::vector<std::pair<size_t, size_t>> exempt_spans;
   static const std::regex kRunRef(R"(\b([Rr]uns?)(\s|~|-|\\_|_)?(\d+)\b)");
   for (auto it = std::sregex_iterator(expanded.begin(), expanded.end(), kRunRef); it != std::sregex_iterator(); ++it) {
     size_t off = static_cast<size_t>(it->position(0));
-    int line = line_at(expanded, off);
+    int line = expanded_lines.line_at(off);
     report.run_references.push_back({it->str(0), line, context_of(original_lines, line),
                                      "internal run number: name the method or ablation instead"});
     exempt_spans.push_back({off, off + static_cast<size_t>(it->length(0))});
@@ -430,7 +489,7 @@ IntegrityReport check_integrity(const IntegrityInput& input, const IdeaData& dat
       R"(\b(V100|A100|H100|H200|B200|P100|K80|T4|A10G?|A6000|A40|L40S?|L4|RTX[ ~-]?\d{4}(?:[ ~-]?Ti)?|GTX[ ~-]?\d{3,4}(?:[ ~-]?Ti)?|TITAN[ ~-]?[A-Z]+|MI\d{3}X?|TPU[ ~-]?v?\d*)\b)");
   for (auto it = std::sregex_iterator(expanded.begin(), expanded.end(), kGpu); it != std::sregex_iterator(); ++it) {
     size_t off = static_cast<size_t>(it->position(0));
-    int line = line_at(expanded, off);
+    int line = expanded_lines.line_at(off);
     std::string claim = it->str(1);
     exempt_spans.push_back({off, off + static_cast<size_t>(it->length(0))});
     std::string reason;
@@ -445,7 +504,7 @@ IntegrityReport check_integrity(const IntegrityInput& input, const IdeaData& dat
       R"(\b(PyTorch|Pytorch|pytorch|torch|NumPy|Numpy|numpy|Python|SciPy|scipy|matplotlib|Matplotlib|JAX|jax|TensorFlow|CUDA|scikit-learn|sklearn)(?:\s|~)*(?:version(?:\s|~)*)?v?(\d+(?:\.\d+)+))");
   for (auto it = std::sregex_iterator(expanded.begin(), expanded.end(), kSoftware); it != std::sregex_iterator(); ++it) {
     size_t off = static_cast<size_t>(it->position(0));
-    int line = line_at(expanded, off);
+    int line = expanded_lines.line_at(off);
     std::string pkg = str::to_lower(it->str(1));
     if (pkg == "pytorch") pkg = "torch";
     if (pkg == "sklearn") pkg = "scikit-learn";
@@ -513,6 +572,7 @@ IntegrityReport check_integrity(const IntegrityInput& input, const IdeaData& dat
   }
 
   // ---- numbers ----
+  const LineIndex lines(s);  // `s` is final from here on
   std::vector<NumberToken> tokens;
   for (size_t i = 0; i < s.size(); ++i) {
     if (!std::isdigit(static_cast<unsigned char>(s[i]))) continue;
@@ -562,7 +622,7 @@ IntegrityReport check_integrity(const IntegrityInput& input, const IdeaData& dat
       if (evidence.mentions_text(digits)) {
         ++report.numbers_supported;
       } else {
-        int line = line_at(s, t.offset);
+        int line = lines.line_at(t.offset);
         report.unsupported.push_back({digits, line, context_of(original_lines, line),
                                       "version string not found in environment.json, template.toml or the code"});
       }
@@ -599,12 +659,13 @@ IntegrityReport check_integrity(const IntegrityInput& input, const IdeaData& dat
     }
     if (input.kind == TextKind::kPlain) {
       // Section numbers at the start of a heading line, and lone page numbers.
+      static const std::regex kHeading(R"(^\d+(\.\d+)*\s+[A-Z][A-Za-z ]{2,60}$)");
       size_t bol = s.rfind('\n', t.offset);
       bol = bol == std::string::npos ? 0 : bol + 1;
       size_t eol = s.find('\n', t.offset);
       std::string line_text(str::trim(s.substr(bol, (eol == std::string::npos ? s.size() : eol) - bol)));
       if (str::trim(s.substr(bol, t.offset - bol)).empty() &&
-          (line_text == t.text || std::regex_match(line_text, std::regex(R"(^\d+(\.\d+)*\s+[A-Z][A-Za-z ]{2,60}$)")))) {
+          (line_text == t.text || std::regex_match(line_text, kHeading))) {
         ++report.numbers_exempt;
         continue;
       }
@@ -615,7 +676,7 @@ IntegrityReport check_integrity(const IntegrityInput& input, const IdeaData& dat
       supported_tokens.push_back({t.offset, &t});
       continue;
     }
-    int line = line_at(s, t.offset);
+    int line = lines.line_at(t.offset);
     report.unsupported.push_back({t.text + (t.percent ? "%" : ""), line, context_of(original_lines, line),
                                   "no run result, recorded setting or code literal gives this value (nor a "
                                   "difference, ratio or percent change of them) at the written precision"});
@@ -626,6 +687,7 @@ IntegrityReport check_integrity(const IntegrityInput& input, const IdeaData& dat
       R"(\b(improv\w*|outperform\w*|better|surpass\w*|beats?|superior|gains?|boost\w*)\b)", std::regex::icase);
   static const std::regex kNegation(R"(\b(not|no|never|fails?|failed|cannot|worse|without)\b|n't)", std::regex::icase);
   static const std::regex kSingleSeed(R"(\b(single|one)\s+(random\s+)?(seed|run)\b)", std::regex::icase);
+  report.limits = evidence.limits();
   std::vector<std::pair<size_t, size_t>> sentences;
   {
     size_t start = 0;
@@ -645,7 +707,7 @@ IntegrityReport check_integrity(const IntegrityInput& input, const IdeaData& dat
   for (auto [from, to] : sentences) {
     std::string sentence = s.substr(from, to - from);
     std::string sentence_expanded = expanded.size() >= to ? expanded.substr(from, to - from) : sentence;
-    int line = line_at(s, from + (sentence.size() - str::trim(sentence).size() > 0 ? sentence.find_first_not_of(" \n\t") : 0));
+    int line = lines.line_at(from + (sentence.size() - str::trim(sentence).size() > 0 ? sentence.find_first_not_of(" \n\t") : 0));
     if (data.seeds > 1 && std::regex_search(sentence_expanded, kSingleSeed)) {
       report.single_seed.push_back({"single seed", line, context_of(original_lines, line),
                                     fmt::format("the template runs {} seeds; report the mean over seeds", data.seeds)});
@@ -653,12 +715,14 @@ IntegrityReport check_integrity(const IntegrityInput& input, const IdeaData& dat
     if (!std::regex_search(sentence_expanded, kClaim) || std::regex_search(sentence_expanded, kNegation)) continue;
     // Means mentioned in this sentence, in order.
     std::vector<std::pair<const NumberToken*, std::vector<const MeanRef*>>> mentioned;
-    for (const auto& [off, tok] : supported_tokens) {
-      if (off < from || off >= to) continue;
-      auto refs = evidence.means_matching(tok->value, tok->decimals);
-      if (!refs.empty()) mentioned.push_back({tok, refs});
+    auto first = std::lower_bound(supported_tokens.begin(), supported_tokens.end(), from,
+                                  [](const auto& entry, size_t offset) { return entry.first < offset; });
+    for (auto it = first; it != supported_tokens.end() && it->first < to; ++it) {
+      auto refs = evidence.means_matching(it->second->value, it->second->decimals);
+      if (!refs.empty()) mentioned.push_back({it->second, refs});
     }
-    bool from_to = std::regex_search(sentence_expanded, std::regex(R"(\bfrom\b.*\bto\b)"));
+    static const std::regex kFromTo(R"(\bfrom\b.*\bto\b)");
+    bool from_to = std::regex_search(sentence_expanded, kFromTo);
     bool done = false;
     for (size_t a = 0; a < mentioned.size() && !done; ++a)
       for (size_t b = a + 1; b < mentioned.size() && !done; ++b)

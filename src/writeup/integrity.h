@@ -32,6 +32,10 @@ struct IntegrityReport {
   int numbers_checked = 0;
   int numbers_supported = 0;
   int numbers_exempt = 0;
+  // What the check left out of its evidence (over kMaxIndexedMeans or kMaxEvidenceValues),
+  // one line each: numbers quoting the rest show as unsupported. Not a problem of the
+  // paper (problem_count and to_feedback leave it out); to_json lists it as "limits".
+  std::vector<std::string> limits;
 
   int problem_count() const;
   // {"unsupported":[{"value","line","context","reason"}], "wrong_direction":[...], ...,
@@ -40,6 +44,13 @@ struct IntegrityReport {
   // One line per finding, "line N: category: value: reason".
   std::string to_feedback() const;
 };
+
+// Bounds on the evidence index, so a final_info.json with millions of metrics costs
+// seconds and memory in proportion, not more: means (with their standard errors and
+// derived values) beyond the first kMaxIndexedMeans are not indexed, nor are values
+// beyond kMaxEvidenceValues (code literals, environment numbers, derived pairs).
+inline constexpr size_t kMaxIndexedMeans = 200000;
+inline constexpr size_t kMaxEvidenceValues = 4000000;
 
 enum class TextKind { kLatex, kPlain };  // .tex source, or text extracted from a PDF
 
@@ -50,7 +61,9 @@ struct IntegrityInput {
   std::vector<int> cited_years;               // years of the bibliography's entries (exempt)
 };
 
-// Pure: classifies every number and claim in `input.text` against `data`.
+// Pure: classifies every number and claim in `input.text` against `data`. Near-linear
+// in the size of the text and the evidence (sorted indexes, no pairwise scans except
+// over the runs of one metric).
 IntegrityReport check_integrity(const IntegrityInput& input, const IdeaData& data);
 
 // Zero-argument macro definitions (\newcommand, \renewcommand, \providecommand, \def)

@@ -6,10 +6,12 @@
 
 namespace sci::testing {
 
-CliResult run_scientist(const std::vector<std::string>& args, const std::filesystem::path& cwd,
-                        const std::vector<std::string>& env, int timeout_s) {
-  // `env -C DIR K=V ... scientist ARGS` keeps this helper free of fork/exec code.
-  std::vector<std::string> argv = {"env"};
+namespace {
+
+// `[PREFIX...] env -C DIR K=V ... scientist ARGS` keeps these helpers free of fork/exec code.
+CliResult run_with_prefix(std::vector<std::string> argv, const std::vector<std::string>& args,
+                          const std::filesystem::path& cwd, const std::vector<std::string>& env, int timeout_s) {
+  argv.push_back("env");
   if (!cwd.empty()) {
     argv.push_back("-C");
     argv.push_back(cwd.string());
@@ -26,6 +28,20 @@ CliResult run_scientist(const std::vector<std::string>& args, const std::filesys
   out.exit_code = r->timed_out ? 124 : r->exit_code;
   out.output = r->output;
   return out;
+}
+
+}  // namespace
+
+CliResult run_scientist(const std::vector<std::string>& args, const std::filesystem::path& cwd,
+                        const std::vector<std::string>& env, int timeout_s) {
+  return run_with_prefix({}, args, cwd, env, timeout_s);
+}
+
+CliResult run_scientist_memory_limited(const std::vector<std::string>& args, const std::filesystem::path& cwd,
+                                       const std::vector<std::string>& env, std::size_t max_address_space_bytes,
+                                       int timeout_s) {
+  return run_with_prefix({"prlimit", "--as=" + std::to_string(max_address_space_bytes), "--"}, args, cwd, env,
+                         timeout_s);
 }
 
 }  // namespace sci::testing

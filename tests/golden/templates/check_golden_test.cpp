@@ -50,6 +50,7 @@ const Case kCases[] = {
      Outcome::kFails},
     {"latex_no_graphicspath", "latex/template.tex has no \\graphicspath{{../}}", Outcome::kFails},
     {"toml_syntax_error", "template.toml has an unterminated string", Outcome::kFails},
+    {"toml_too_deep", "template.toml has a key 65 levels deep, over the nesting limit", Outcome::kFails},
     {"toml_direction_up", "template.toml gives a metric direction \"up\"", Outcome::kFails},
     {"toml_unknown_key", "template.toml misspells `literature` (a warning only)", Outcome::kPasses},
     {"toml_metric_no_direction", "template.toml declares [metrics.loss] without a direction (a warning only)",

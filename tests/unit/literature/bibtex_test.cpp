@@ -114,5 +114,72 @@ TEST(BibtexFormatTest, FormattedEntriesParseBackWithTheSameFields) {
   EXPECT_EQ(back.doi, p.doi);
 }
 
+// Small limits, so the cases stay tiny: the parse checks sizes before it copies.
+TEST(BibtexLimitsTest, AnOverlongFieldIsLeftOutWithAWarningAndTheRestParses) {
+  BibtexLimits limits;
+  limits.max_value_bytes = 16;
+  std::vector<std::string> warnings;
+  auto entries = parse_bibtex(
+      "@article{long, title = {short}, abstract = {this text is longer than sixteen bytes}, year = 2020}\n"
+      "@article{next, title = {fine}}\n",
+      "lib.bib", &warnings, limits);
+  ASSERT_TRUE(entries.ok()) << entries.error().to_string();
+  ASSERT_EQ(entries->size(), 2u);
+  EXPECT_EQ((*entries)[0].field("title"), "short");
+  EXPECT_EQ((*entries)[0].field("abstract"), "");
+  EXPECT_EQ((*entries)[0].field("year"), "2020");
+  EXPECT_EQ((*entries)[1].field("title"), "fine");
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0],
+            "lib.bib:1: entry 'long': field 'abstract' is longer than 16 bytes after expansion; it is left out");
+}
+
+TEST(BibtexLimitsTest, ADoublingStringChainStopsAtTheValueLimitAndNamesTheMacro) {
+  BibtexLimits limits;
+  limits.max_value_bytes = 64;
+  std::string bib = "@string{a0 = \"xx\"}\n";
+  for (int i = 1; i <= 40; ++i)
+    bib += "@string{a" + std::to_string(i) + " = a" + std::to_string(i - 1) + " # a" + std::to_string(i - 1) + "}\n";
+  bib += "@misc{bomb, title = {T}, note = a40}\n@misc{ok, title = a4 # {!}}\n";
+  std::vector<std::string> warnings;
+  auto entries = parse_bibtex(bib, "bomb.bib", &warnings, limits);
+  ASSERT_TRUE(entries.ok()) << entries.error().to_string();
+  ASSERT_EQ(entries->size(), 2u);
+  EXPECT_EQ((*entries)[0].field("note"), "");
+  EXPECT_EQ((*entries)[1].field("title"), std::string(32, 'x') + "!");  // a4 is 2^5 bytes
+  // a5 (64 bytes) fits; a6 is the one that grows past the limit; a7..a40 build on it silently.
+  ASSERT_EQ(warnings.size(), 2u) << warnings[0];
+  EXPECT_EQ(warnings[0].rfind("bomb.bib:7: @string a6 is longer than 64 bytes after expansion", 0), 0u) << warnings[0];
+  EXPECT_EQ(warnings[1], "bomb.bib:42: entry 'bomb': field 'note' is longer than 64 bytes after expansion; it is left out");
+}
+
+TEST(BibtexLimitsTest, TotalMacroExpansionOverTheLimitRefusesTheFile) {
+  BibtexLimits limits;
+  limits.max_value_bytes = 1000;
+  limits.max_expanded_bytes = 5000;
+  std::string bib = "@string{big = {" + std::string(1000, 'y') + "}}\n@misc{m";
+  for (int i = 0; i < 10; ++i) bib += ", f" + std::to_string(i) + " = big";
+  bib += "}\n";
+  auto entries = parse_bibtex(bib, "many.bib", nullptr, limits);
+  ASSERT_FALSE(entries.ok());
+  EXPECT_EQ(entries.error().code, ErrorCode::kParse);
+  EXPECT_NE(entries.error().message.find("many.bib:2: @string macros expand to more than 5000 bytes in all"),
+            std::string::npos)
+      << entries.error().message;
+}
+
+TEST(BibtexLimitsTest, WarningsAreCappedWithACountOfTheRest) {
+  BibtexLimits limits;
+  limits.max_value_bytes = 4;
+  std::string bib;
+  for (int i = 0; i < 30; ++i) bib += "@misc{k" + std::to_string(i) + ", title = {far too long}}\n";
+  std::vector<std::string> warnings;
+  auto entries = parse_bibtex(bib, "w.bib", &warnings, limits);
+  ASSERT_TRUE(entries.ok());
+  EXPECT_EQ(entries->size(), 30u);
+  ASSERT_EQ(warnings.size(), 21u);
+  EXPECT_EQ(warnings.back(), "w.bib: 10 more value(s) over the limit left out");
+}
+
 }  // namespace
 }  // namespace sci::literature

@@ -148,5 +148,23 @@ TEST(IntegrityTest, PlainTextFromAPdfIsChecked) {
   EXPECT_EQ(r.unsupported[0].value, "99.1%");
 }
 
+TEST(IntegrityTest, MeansOverTheIndexLimitAreNamedInLimitsNotCountedAsProblems) {
+  IdeaData d;
+  RunData r0;
+  r0.index = 0;
+  auto& means = r0.info.datasets["many"].means;
+  for (size_t i = 0; i <= kMaxIndexedMeans; ++i) means["m" + std::to_string(i)] = 0.25;
+  d.runs = {r0};
+  IntegrityInput in;
+  in.text = "\\documentclass{article}\n\\begin{document}\nWe reach 0.25 here.\n\\end{document}\n";
+  auto r = check_integrity(in, d);
+  EXPECT_EQ(r.numbers_supported, 1) << r.to_feedback();
+  EXPECT_EQ(r.problem_count(), 0) << r.to_feedback();
+  ASSERT_EQ(r.limits.size(), 1u);
+  EXPECT_NE(r.limits[0].find(std::to_string(kMaxIndexedMeans + 1) + " means"), std::string::npos) << r.limits[0];
+  EXPECT_NE(r.to_json().find("\"limits\": ["), std::string::npos);
+  EXPECT_EQ(r.to_feedback().find("indexed"), std::string::npos) << "limits are not feedback for the writer";
+}
+
 }  // namespace
 }  // namespace sci::writeup
