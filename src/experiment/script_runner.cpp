@@ -61,7 +61,7 @@ class SandboxScriptRunner final : public ScriptRunner {
     // Plotting never needs the network, even when the template lets the experiment out.
     policy.network = proc::NetworkAccess::kOff;
     policy.cpu_ids = request.cpu_ids;
-    if (memory_mb > 0) policy.limits.address_space_bytes = std::uint64_t(memory_mb) << 20;
+    if (memory_mb > 0) policy.limits.memory_bytes = std::uint64_t(memory_mb) << 20;
     // CPU time is counted over all threads: allow every core for the whole wall limit.
     if (request.timeout_s > 0)
       policy.limits.cpu_time_s =
@@ -100,7 +100,7 @@ class SandboxScriptRunner final : public ScriptRunner {
       r.message = fmt::format("output limit exceeded: more than {} MB on stdout or stderr", options_.max_output_mb);
     } else if (po.kind == proc::ExitKind::kQuotaExceeded) {
       r.status = ScriptStatus::kQuotaExceeded;
-      r.message = fmt::format("disk quota exceeded: the idea directory grew past {} MB", quota_mb);
+      r.message = fmt::format("{} (idea directory quota {} MB)", proc::describe_outcome(po), quota_mb);
     } else if (!po.ok()) {
       r.status = ScriptStatus::kFailed;
       r.message = proc::describe_outcome(po);
