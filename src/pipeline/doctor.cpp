@@ -57,7 +57,9 @@ Check memory_limit_check() {
                         cg.parent.string()),
             ""};
   return {"memory limit", CheckStatus::kWarn,
-          fmt::format("per-process RLIMIT_AS: a run of N processes may use N times sandbox.memory_mb ({})", cg.detail),
+          fmt::format("per-process RLIMIT_AS, plus the run's total sampled every 100 ms (not a hard limit): no run "
+                      "cgroup ({})",
+                      cg.detail),
           "run scientist where cgroup v2 has the memory and pids controllers and a cgroup it may write (as root on a "
           "cgroup v2 host, or in a delegated cgroup, e.g. systemd Delegate=yes)"};
 }
