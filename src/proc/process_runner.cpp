@@ -74,8 +74,9 @@ std::string describe_outcome(const ProcessOutcome& o) {
     case ExitKind::kQuotaExceeded:
       switch (o.quota_breach) {
         case QuotaBreach::kFiles:
-          return fmt::format("disk quota exceeded: {} files in the working directory (limit {} files)", o.peak_files,
-                             o.quota_limit);
+          // The walk stops at the first entry over the limit: "more than" is what is known.
+          return fmt::format("disk quota exceeded: more than {} files in the working directory (limit {} files)",
+                             o.quota_limit, o.quota_limit);
         case QuotaBreach::kFileSize:
           return fmt::format("disk quota exceeded: a single file reached the file size limit of {} MB",
                              o.quota_limit >> 20);

@@ -150,6 +150,22 @@ with open('big.bin', 'wb') as f:
   EXPECT_LE(std::filesystem::file_size(workdir_ / "big.bin"), (51u << 20));
 }
 
+TEST_P(SandboxLimitsTest, APythonWriteThatHitTheFileSizeLimitIsAQuotaOutcome) {
+  // RLIMIT_FSIZE below the quota, so the byte watchdog cannot see it first: python gets
+  // EFBIG (it ignores SIGXFSZ) and exits 1; the runner's last look finds the file at the limit.
+  auto p = policy();
+  p.limits.file_size_bytes = 10u << 20;
+  auto r = python(p, R"(
+with open('big.bin', 'wb') as f:
+    for _ in range(20):
+        f.write(b'x' * (1 << 20))
+)");
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r->process.kind, ExitKind::kQuotaExceeded) << describe_outcome(r->process) << r->process.stderr_tail;
+  EXPECT_EQ(r->process.quota_breach, QuotaBreach::kFileSize);
+  EXPECT_EQ(describe_outcome(r->process), "disk quota exceeded: a single file reached the file size limit of 10 MB");
+}
+
 TEST_P(SandboxLimitsTest, AWriterKilledBySigxfszIsAQuotaOutcome) {
   // dd does not ignore SIGXFSZ: the kernel kills it at RLIMIT_FSIZE (was a unit test with a
   // fake runner; the runner itself classifies now).
