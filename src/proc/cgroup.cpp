@@ -143,6 +143,11 @@ CgroupSupport probe_cgroup_at(const fsys::path& configured) {
   return support;
 }
 
+fsys::path own_cgroup_dir() {
+  fsys::path mount = cgroup2_mount();
+  return mount.empty() ? fsys::path() : own_cgroup(mount);
+}
+
 const CgroupSupport& probe_cgroup() {
   static const CgroupSupport support = probe_cgroup_at({});
   return support;

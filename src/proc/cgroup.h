@@ -31,6 +31,9 @@ struct CgroupSupport {
 CgroupSupport probe_cgroup_at(const std::filesystem::path& configured);
 // probe_cgroup_at(""), cached.
 const CgroupSupport& probe_cgroup();
+// The cgroup v2 directory this process is in (from /proc/self/cgroup and the cgroup2
+// mount); empty when there is none.
+std::filesystem::path own_cgroup_dir();
 
 struct CgroupLimits {
   std::uint64_t memory_max_bytes = 0;  // 0 = no memory limit (still accounted)

@@ -178,6 +178,18 @@ Status check_reachable(const fsys::path& dir, Reach reach = Reach::kAncestors) {
   return ok_status();
 }
 
+Status repair_leftover_ownership(const fsys::path& workdir, uid_t base) {
+  const UidRange pool{base, base + kUidPoolSize - 1};
+  struct stat owner {};
+  if (::lstat(workdir.c_str(), &owner) != 0) return ok_status();
+  if (pool.contains(owner.st_uid) && ::lstat(workdir.parent_path().c_str(), &owner) != 0) return ok_status();
+  if (pool.contains(owner.st_uid)) return ok_status();  // no owner to give it back to
+  auto fixed = restore_ownership(workdir, owner.st_uid, owner.st_gid, pool);
+  if (!fixed.ok()) return fixed.error();
+  if (*fixed > 0) log::info("{}: {} entries left to a sandbox uid by an earlier run given back", workdir.string(), *fixed);
+  return ok_status();
+}
+
 }  // namespace
 
 Status check_sandbox_can_reach(const fsys::path& dir, const SandboxProbe& probe) {
@@ -349,6 +361,10 @@ Result<SandboxOutcome> Sandbox::run(const SandboxPolicy& policy, const std::vect
   uid_t base = policy.uid_base ? policy.uid_base : kDefaultUidBase;
   std::optional<OwnershipSnapshot> owners;
   if (policy.level != SandboxLevel::kNone && probe_.host_root) {
+    // A scientist killed during an earlier run left entries to that run's pool uid: they
+    // belong to the directory's owner (its parent's, when the directory itself is left
+    // over), or the snapshot would record the stale uid as their owner.
+    SCI_TRY(repair_leftover_ownership(policy.workdir, base));
     // Recorded before anything changes: restored exactly after the run.
     SCI_ASSIGN_OR_RETURN(auto snapshot, OwnershipSnapshot::take(policy.workdir));
     owners = std::move(snapshot);
