@@ -56,7 +56,7 @@ const std::vector<KeyInfo>& registry() {
         k("experiment.plot_attempts", T::kInt, "4", "attempts for plot.py"),
         k("experiment.stderr_tail_chars", T::kInt, "1500", "stderr shown to the model after a failure"),
         k("sandbox.level", T::kString, "auto", "auto, strict, degraded or none (none needs --unsafe-no-sandbox)"),
-        k("sandbox.memory_mb", T::kInt, "0", "address-space limit per run; 0 = template or none"),
+        k("sandbox.memory_mb", T::kInt, "0", "memory limit of each run (one cgroup; RLIMIT_AS per process where none works); 0 = template or none"),
         k("sandbox.disk_quota_mb", T::kInt, "10240", "idea-directory quota enforced by the watchdog"),
         k("sandbox.max_processes", T::kInt, "256", "process limit inside the sandbox"),
         k("sandbox.network", T::kString, "off", "on or off (templates may opt in)"),
