@@ -33,7 +33,7 @@ int cmd_sandbox_run(Context& ctx, std::vector<std::string> args) {
   CLI::App app("Run a command under the experiment sandbox's rules", "sandbox run");
   std::string workdir, network, gpus, cpus, level;
   int timeout_s = 600, memory_mb = -1, quota_mb = -1, max_procs = -1;
-  std::int64_t max_files = 100000;
+  std::int64_t max_files = -1;
   std::uint64_t max_output_mb = 64;
   std::vector<std::string> protect;
   bool json = false, unsafe = false, force = false;
@@ -45,7 +45,7 @@ int cmd_sandbox_run(Context& ctx, std::vector<std::string> args) {
                  "memory limit of the whole run (cgroup; per process where no cgroup works) (default: config "
                  "sandbox.memory_mb)");
   app.add_option("--disk-quota-mb", quota_mb, "workdir quota (default: config sandbox.disk_quota_mb)");
-  app.add_option("--max-files", max_files, "entries the workdir may hold; 0 = no limit")->capture_default_str();
+  app.add_option("--max-files", max_files, "entries the workdir may hold; 0 = no limit (default: config sandbox.max_files)");
   app.add_option("--max-processes", max_procs, "process limit (default: config sandbox.max_processes)");
   app.add_option("--max-output-mb", max_output_mb, "cap per output stream")->capture_default_str();
   app.add_option("--gpus", gpus, "comma-separated GPU ids visible to the command");
@@ -104,6 +104,7 @@ int cmd_sandbox_run(Context& ctx, std::vector<std::string> args) {
   }
   if (memory_mb < 0) memory_mb = static_cast<int>(ctx.config.get_int("sandbox.memory_mb"));
   if (quota_mb < 0) quota_mb = static_cast<int>(ctx.config.get_int("sandbox.disk_quota_mb"));
+  if (max_files < 0) max_files = ctx.config.get_int("sandbox.max_files");
   if (max_procs < 0) max_procs = static_cast<int>(ctx.config.get_int("sandbox.max_processes"));
   if (memory_mb > 0) policy.limits.memory_bytes = std::uint64_t(memory_mb) << 20;
   policy.max_files = static_cast<std::uint64_t>(std::max<std::int64_t>(0, max_files));

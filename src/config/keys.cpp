@@ -58,6 +58,7 @@ const std::vector<KeyInfo>& registry() {
         k("sandbox.level", T::kString, "auto", "auto, strict, degraded or none (none needs --unsafe-no-sandbox)"),
         k("sandbox.memory_mb", T::kInt, "0", "memory limit of each run (one cgroup; RLIMIT_AS per process where none works); 0 = template or none"),
         k("sandbox.disk_quota_mb", T::kInt, "10240", "idea-directory quota enforced by the watchdog"),
+        k("sandbox.max_files", T::kInt, "100000", "entries an idea directory may hold (watchdog); 0 = no limit"),
         k("sandbox.max_processes", T::kInt, "256", "process limit inside the sandbox"),
         k("sandbox.network", T::kString, "off", "on or off (templates may opt in)"),
         k("sandbox.uid_base", T::kInt, "61000", "as root, runs drop to uids uid_base..uid_base+63 (one per concurrent run)"),

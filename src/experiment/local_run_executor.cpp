@@ -234,6 +234,7 @@ Result<RunResult> LocalRunExecutor::run(const templates::Manifest& manifest, con
   policy.limits.open_files = 4096;
   policy.limits.max_processes = static_cast<std::uint64_t>(std::max(0, max_procs));
   policy.disk_quota_bytes = std::uint64_t(std::max(0, quota_mb)) << 20;
+  policy.max_files = options_.max_files;
   policy.timeout = std::chrono::seconds(timeout_s);
   policy.kill_grace = std::chrono::seconds(options_.kill_grace_s);
   policy.max_output_bytes = options_.max_output_mb << 20;
