@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -143,13 +144,38 @@ CgroupSupport probe_cgroup_at(const fsys::path& configured) {
   return support;
 }
 
+int remove_stale_run_cgroups(const fsys::path& parent) {
+  int removed = 0;
+  std::error_code ec;
+  for (const auto& e : fsys::directory_iterator(parent, ec)) {
+    const std::string name = e.path().filename().string();
+    if (!str::starts_with(name, "scientist-") || name.rfind("scientist-probe-", 0) == 0) continue;
+    const pid_t owner = static_cast<pid_t>(std::atol(name.c_str() + 10));
+    if (owner <= 0 || owner == ::getpid() || ::kill(owner, 0) == 0 || errno != ESRCH) continue;
+    write_value(e.path() / "cgroup.kill", "1");
+    for (int i = 0; i < 100; ++i) {
+      if (::rmdir(e.path().c_str()) == 0) {
+        ++removed;
+        break;
+      }
+      if (errno != EBUSY) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  return removed;
+}
+
 fsys::path own_cgroup_dir() {
   fsys::path mount = cgroup2_mount();
   return mount.empty() ? fsys::path() : own_cgroup(mount);
 }
 
 const CgroupSupport& probe_cgroup() {
-  static const CgroupSupport support = probe_cgroup_at({});
+  static const CgroupSupport support = [] {
+    CgroupSupport s = probe_cgroup_at({});
+    if (s.usable) remove_stale_run_cgroups(s.parent);
+    return s;
+  }();
   return support;
 }
 

@@ -35,6 +35,11 @@ const CgroupSupport& probe_cgroup();
 // mount); empty when there is none.
 std::filesystem::path own_cgroup_dir();
 
+// Removes run cgroups under `parent` that a scientist killed mid-run left behind
+// (scientist-<pid>-<n> whose pid no longer lives): what is still in them is killed
+// (cgroup.kill) first. Returns how many were removed. probe_cgroup() runs it once.
+int remove_stale_run_cgroups(const std::filesystem::path& parent);
+
 struct CgroupLimits {
   std::uint64_t memory_max_bytes = 0;  // 0 = no memory limit (still accounted)
   std::uint64_t pids_max = 0;          // 0 = no pids limit

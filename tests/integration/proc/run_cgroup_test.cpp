@@ -41,5 +41,20 @@ TEST(RunCgroupTest, AnEscapedGrandchildIsKilledThroughTheCgroupAndTheCgroupIsRem
         << e.path() << " was left behind";
 }
 
+TEST(RunCgroupTest, ACgroupLeftByAKilledScientistIsRemovedAndOneOfALiveProcessIsKept) {
+  const auto parent = own_cgroup_dir();
+  if (parent.empty() || ::access(parent.c_str(), W_OK) != 0)
+    GTEST_SKIP() << "no writable cgroup v2 directory of ours here";
+  // A pid that cannot be alive (above pid_max), and one that is: ours is skipped, pid 1 lives.
+  const auto stale = parent / "scientist-99999999-0";
+  const auto live = parent / "scientist-1-0";
+  ASSERT_EQ(::mkdir(stale.c_str(), 0755), 0);
+  ASSERT_EQ(::mkdir(live.c_str(), 0755), 0);
+  EXPECT_EQ(remove_stale_run_cgroups(parent), 1);
+  EXPECT_FALSE(std::filesystem::exists(stale));
+  EXPECT_TRUE(std::filesystem::exists(live));
+  ::rmdir(live.c_str());
+}
+
 }  // namespace
 }  // namespace sci::proc
