@@ -86,6 +86,7 @@ int run_stage_command(Context& ctx, std::vector<std::string> args, StageName whi
   sandbox.memory_mb = static_cast<int>(ctx.config.get_int("sandbox.memory_mb"));
   sandbox.disk_quota_mb = static_cast<int>(ctx.config.get_int("sandbox.disk_quota_mb"));
   sandbox.max_processes = static_cast<int>(ctx.config.get_int("sandbox.max_processes"));
+  sandbox.max_files = static_cast<std::uint64_t>(std::max<std::int64_t>(0, ctx.config.get_int("sandbox.max_files")));
   sandbox.network = ctx.config.get_string("sandbox.network") == "on" ? proc::NetworkAccess::kOn
                                                                     : proc::NetworkAccess::kOff;
   sandbox.max_output_mb = static_cast<std::uint64_t>(ctx.config.get_int("sandbox.max_output_mb"));

@@ -1,6 +1,9 @@
 // `scientist run --template DIR ...` and `scientist resume DIR`: start or continue a
 // batch (ideas -> novelty -> experiment, plot, notes -> writeup -> review) with the
 // pre-flight checks, the run record, the live view and the exit-code contract.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
@@ -16,6 +19,7 @@
 #include "pipeline/module_stage_driver.h"
 #include "pipeline/orchestrator.h"
 #include "pipeline/run_record.h"
+#include "proc/ownership.h"
 
 namespace sci::cli {
 namespace {
@@ -88,6 +92,23 @@ void print_summary(const pipeline::BatchSummary& s, const pipeline::RunRequest& 
   if (s.status == pipeline::BatchStatus::kInterrupted || s.status == pipeline::BatchStatus::kBudgetStopped ||
       s.status == pipeline::BatchStatus::kStoppedAfter || s.status == pipeline::BatchStatus::kDiskFull)
     std::printf("continue with: scientist resume %s\n", r.batch_dir.string().c_str());
+}
+
+// A scientist killed during a run leaves the idea directory owned by the run's sandbox
+// uid. As root, everything in the batch owned by a uid of the pool (sandbox.uid_base +
+// 0..63) goes back to the batch directory's owner, links themselves, never their targets.
+void restore_batch_ownership(const std::filesystem::path& batch, const config::Config& config) {
+  struct stat owner {};
+  if (::geteuid() != 0 || ::lstat(batch.c_str(), &owner) != 0 || !S_ISDIR(owner.st_mode)) return;
+  const auto base = static_cast<uid_t>(config.get_int("sandbox.uid_base"));
+  auto fixed = proc::restore_ownership(batch, owner.st_uid, owner.st_gid, proc::UidRange{base, base + 63});
+  if (!fixed.ok()) {
+    log::warn("cannot restore ownership in {}: {}", batch.string(), fixed.error().message);
+  } else if (*fixed > 0) {
+    log::info("restored the owner of {} entries left owned by a sandbox uid in {}", *fixed, batch.string());
+    std::printf("restored the owner (uid %u) of %zu entries a killed run left to a sandbox uid\n",
+                static_cast<unsigned>(owner.st_uid), *fixed);
+  }
 }
 
 // Pre-flight, driver, orchestrator, summary: shared by run and resume.
@@ -194,9 +215,13 @@ int cmd_resume(Context& ctx, std::vector<std::string> args) {
   std::filesystem::path batch = std::filesystem::absolute(dir, ec).lexically_normal();
   if (!std::filesystem::exists(batch / "run_config.json", ec) && std::filesystem::exists(batch / "state.json", ec))
     batch = batch.parent_path();  // an idea directory: its batch is the parent
+  // Before anything reads or writes the ideas: only a batch (it has its record) is touched.
+  const auto uid_base = ctx.config.get_int("sandbox.uid_base");
+  if (std::filesystem::exists(batch / "run_config.json", ec)) restore_batch_ownership(batch, ctx.config);
   auto record = pipeline::read_run_record(batch);
   if (!record.ok()) return report_error(record.error());
   if (auto st = pipeline::apply_saved_settings(*record, ctx.config); !st.ok()) return report_error(st.error());
+  if (ctx.config.get_int("sandbox.uid_base") != uid_base) restore_batch_ownership(batch, ctx.config);
   pipeline::RunRequest r = record->request;
   r.batch_dir = batch;  // the directory may have moved since
   // --stop-after, --from-stage and --pause-at act once: resuming means continuing.

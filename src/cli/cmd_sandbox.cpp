@@ -1,6 +1,8 @@
 // `scientist sandbox run --workdir DIR [--timeout-s N] [--network on|off] [--memory-mb N]
-// [--gpus LIST] [--cpus LIST] [--sandbox LEVEL] [--unsafe-no-sandbox] [--json] -- CMD ARGS...`:
-// runs any command under the experiment sandbox's rules and prints the outcome.
+// [--max-files N] [--gpus LIST] [--cpus LIST] [--sandbox LEVEL] [--unsafe-no-sandbox]
+// [--force] [--json] -- CMD ARGS...`: runs any command under the experiment sandbox's
+// rules and prints the outcome. DIR must be new, empty or made by an earlier run (it
+// holds .sandbox/), never a system directory or $HOME (proc/workdir_rules.h).
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,11 +13,13 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "base/environment.h"
 #include "base/strings.h"
 #include "cli/commands.h"
 #include "cli/signals.h"
 #include "proc/cpu_affinity.h"
 #include "proc/sandbox.h"
+#include "proc/workdir_rules.h"
 
 namespace sci::cli {
 
@@ -29,15 +33,19 @@ int cmd_sandbox_run(Context& ctx, std::vector<std::string> args) {
   CLI::App app("Run a command under the experiment sandbox's rules", "sandbox run");
   std::string workdir, network, gpus, cpus, level;
   int timeout_s = 600, memory_mb = -1, quota_mb = -1, max_procs = -1;
+  std::int64_t max_files = -1;
   std::uint64_t max_output_mb = 64;
   std::vector<std::string> protect;
-  bool json = false, unsafe = false;
+  bool json = false, unsafe = false, force = false;
   app.add_option("--workdir", workdir, "the only writable directory (created if missing)")->required();
   app.add_option("--timeout-s", timeout_s, "wall-clock limit; 0 = none")->capture_default_str();
   app.add_option("--network", network, "on or off (default: config sandbox.network)")
       ->check(CLI::IsMember({"on", "off"}));
-  app.add_option("--memory-mb", memory_mb, "address-space limit (default: config sandbox.memory_mb)");
+  app.add_option("--memory-mb", memory_mb,
+                 "memory limit of the whole run (cgroup; per process where no cgroup works) (default: config "
+                 "sandbox.memory_mb)");
   app.add_option("--disk-quota-mb", quota_mb, "workdir quota (default: config sandbox.disk_quota_mb)");
+  app.add_option("--max-files", max_files, "entries the workdir may hold; 0 = no limit (default: config sandbox.max_files)");
   app.add_option("--max-processes", max_procs, "process limit (default: config sandbox.max_processes)");
   app.add_option("--max-output-mb", max_output_mb, "cap per output stream")->capture_default_str();
   app.add_option("--gpus", gpus, "comma-separated GPU ids visible to the command");
@@ -45,6 +53,7 @@ int cmd_sandbox_run(Context& ctx, std::vector<std::string> args) {
   app.add_option("--sandbox", level, "auto, strict, degraded or none (default: config sandbox.level)");
   app.add_option("--protect", protect, "file under workdir that must not change (repeatable)");
   app.add_flag("--unsafe-no-sandbox", unsafe, "allow --sandbox none");
+  app.add_flag("--force", force, "use a non-empty --workdir that no earlier sandbox run made (never a system dir)");
   app.add_flag("--json", json, "machine-readable output");
   if (int rc = parse_args(app, std::move(args)); rc >= 0) return rc;
   if (command.empty()) {
@@ -59,9 +68,18 @@ int cmd_sandbox_run(Context& ctx, std::vector<std::string> args) {
   if (!chosen.ok()) return report_error(chosen.error());
 
   std::error_code ec;
-  std::filesystem::path dir = std::filesystem::absolute(workdir, ec);
-  std::filesystem::create_directories(dir, ec);
-  dir = std::filesystem::weakly_canonical(dir, ec);
+  std::filesystem::path dir = std::filesystem::weakly_canonical(std::filesystem::absolute(workdir, ec), ec);
+  const auto host_env = env::snapshot();
+  const auto home = host_env.find("HOME");
+  if (auto st = proc::check_not_system_directory(dir, home == host_env.end() ? "" : home->second); !st.ok())
+    return report_error(st.error().with_context("--workdir"));
+  if (auto st = proc::check_made_for_runs(dir, force ? proc::ForceWorkdir::kYes : proc::ForceWorkdir::kNo); !st.ok())
+    return report_error(st.error().with_context("--workdir"));
+  // The marker (and the logs folder): the directory is now one made for runs.
+  std::filesystem::create_directories(dir / proc::kSandboxMarker, ec);
+  if (ec)
+    return report_error(make_error(ErrorCode::kIo, fmt::format("--workdir: cannot create {}: {}",
+                                                               (dir / proc::kSandboxMarker).string(), ec.message())));
 
   proc::SandboxPolicy policy;
   policy.level = *chosen;
@@ -86,8 +104,10 @@ int cmd_sandbox_run(Context& ctx, std::vector<std::string> args) {
   }
   if (memory_mb < 0) memory_mb = static_cast<int>(ctx.config.get_int("sandbox.memory_mb"));
   if (quota_mb < 0) quota_mb = static_cast<int>(ctx.config.get_int("sandbox.disk_quota_mb"));
+  if (max_files < 0) max_files = ctx.config.get_int("sandbox.max_files");
   if (max_procs < 0) max_procs = static_cast<int>(ctx.config.get_int("sandbox.max_processes"));
-  if (memory_mb > 0) policy.limits.address_space_bytes = std::uint64_t(memory_mb) << 20;
+  if (memory_mb > 0) policy.limits.memory_bytes = std::uint64_t(memory_mb) << 20;
+  policy.max_files = static_cast<std::uint64_t>(std::max<std::int64_t>(0, max_files));
   policy.limits.max_processes = static_cast<std::uint64_t>(std::max(0, max_procs));
   policy.limits.open_files = 4096;
   policy.disk_quota_bytes = std::uint64_t(std::max(0, quota_mb)) << 20;
@@ -99,7 +119,7 @@ int cmd_sandbox_run(Context& ctx, std::vector<std::string> args) {
   if (!ctx.config.file_path().empty()) policy.hidden_paths.push_back(ctx.config.file_path());
 
   // Logs live beside the workdir's content, in a folder the command cannot mistake for its own.
-  auto logs = dir / ".sandbox";
+  auto logs = dir / proc::kSandboxMarker;
   proc::PosixProcessRunner runner;
   proc::Sandbox sandbox(runner, probe);
   auto outcome = sandbox.run(policy, command, logs / "stdout.txt", logs / "stderr.txt", &install_cancel_handlers());
@@ -121,6 +141,8 @@ int cmd_sandbox_run(Context& ctx, std::vector<std::string> args) {
                           {"stdout_bytes", p.stdout_bytes},
                           {"stderr_bytes", p.stderr_bytes},
                           {"peak_disk_bytes", p.peak_disk_bytes},
+                          {"peak_files", p.peak_files},
+                          {"memory_limit", proc::memory_enforcement_name(p.memory_limit)},
                           {"tampered_files", o.tampered_files},
                           {"warnings", o.warnings},
                           {"run_uid", o.run_uid},

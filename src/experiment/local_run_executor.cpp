@@ -220,13 +220,16 @@ Result<RunResult> LocalRunExecutor::run(const templates::Manifest& manifest, con
                        : proc::NetworkAccess::kOff;
   policy.gpus = request.gpus;
   policy.cpu_ids = request.cpu_ids;
-  // CUDA reserves far more address space than it uses: RLIMIT_AS would break every GPU run.
-  if (memory_mb > 0 && request.gpus.empty()) policy.limits.address_space_bytes = std::uint64_t(memory_mb) << 20;
+  // The whole run's memory (a cgroup where one works). CUDA reserves far more address
+  // space than it uses: without a cgroup a GPU run gets no RLIMIT_AS instead.
+  if (memory_mb > 0) policy.limits.memory_bytes = std::uint64_t(memory_mb) << 20;
+  if (!request.gpus.empty()) policy.limits.memory_fallback = proc::MemoryFallback::kNone;
   if (timeout_s > 0)
     policy.limits.cpu_time_s = std::uint64_t(timeout_s) * std::max(1u, std::thread::hardware_concurrency()) + 60;
   policy.limits.open_files = 4096;
   policy.limits.max_processes = static_cast<std::uint64_t>(std::max(0, max_procs));
   policy.disk_quota_bytes = std::uint64_t(std::max(0, quota_mb)) << 20;
+  policy.max_files = options_.max_files;
   policy.timeout = std::chrono::seconds(timeout_s);
   policy.kill_grace = std::chrono::seconds(options_.kill_grace_s);
   policy.max_output_bytes = options_.max_output_mb << 20;
@@ -263,8 +266,14 @@ Result<RunResult> LocalRunExecutor::run(const templates::Manifest& manifest, con
                                  options_.max_output_mb);
   } else if (po.kind == proc::ExitKind::kQuotaExceeded) {
     result.status = RunStatus::kQuotaExceeded;
-    result.message = fmt::format("disk quota exceeded: the idea directory grew past {} MB; write fewer or "
-                                 "smaller files (no checkpoints)", quota_mb);
+    // describe_outcome names the limit crossed: total size, file count or one file's size.
+    result.message = fmt::format("{} (idea directory quota {} MB); write fewer or smaller files (no checkpoints)",
+                                 proc::describe_outcome(po), quota_mb);
+  } else if (po.kind == proc::ExitKind::kMemoryLimitExceeded) {
+    result.status = RunStatus::kFailed;
+    result.message = fmt::format("memory limit exceeded: the run (all its processes together) used more than {} MB; "
+                                 "use less memory (smaller batches or data)",
+                                 memory_mb);
   } else if (!po.ok()) {
     if (is_cuda_oom(po.stderr_tail)) {
       result.status = RunStatus::kCudaOom;
@@ -293,6 +302,8 @@ Result<RunResult> LocalRunExecutor::run(const templates::Manifest& manifest, con
                 {"argv", argv},
                 {"timeout_s", timeout_s},
                 {"memory_mb", memory_mb},
+                {"memory_limit", proc::memory_enforcement_name(po.memory_limit)},
+                {"max_files", policy.max_files},
                 {"disk_quota_mb", quota_mb},
                 {"max_processes", max_procs},
                 {"max_output_mb", options_.max_output_mb},

@@ -22,6 +22,7 @@ struct LocalRunExecutorOptions {
   int memory_mb = 0;          // sandbox.memory_mb; the manifest's value wins when set
   int disk_quota_mb = 10240;  // sandbox.disk_quota_mb; the manifest's value wins when set
   int max_processes = 256;    // sandbox.max_processes; the manifest's value wins when set
+  std::uint64_t max_files = 100000;  // sandbox.max_files: entries the idea directory may hold
   proc::NetworkAccess network = proc::NetworkAccess::kOff;  // sandbox.network: on lets every template out
   std::uint64_t max_output_mb = 64;   // sandbox.max_output_mb, per stream
   int kill_grace_s = 10;              // SIGTERM -> SIGKILL

@@ -61,7 +61,7 @@ class SandboxScriptRunner final : public ScriptRunner {
     // Plotting never needs the network, even when the template lets the experiment out.
     policy.network = proc::NetworkAccess::kOff;
     policy.cpu_ids = request.cpu_ids;
-    if (memory_mb > 0) policy.limits.address_space_bytes = std::uint64_t(memory_mb) << 20;
+    if (memory_mb > 0) policy.limits.memory_bytes = std::uint64_t(memory_mb) << 20;
     // CPU time is counted over all threads: allow every core for the whole wall limit.
     if (request.timeout_s > 0)
       policy.limits.cpu_time_s =
@@ -69,6 +69,7 @@ class SandboxScriptRunner final : public ScriptRunner {
     policy.limits.open_files = 4096;
     policy.limits.max_processes = static_cast<std::uint64_t>(std::max(0, max_procs));
     policy.disk_quota_bytes = std::uint64_t(std::max(0, quota_mb)) << 20;
+    policy.max_files = options_.max_files;
     policy.timeout = std::chrono::seconds(request.timeout_s);
     policy.kill_grace = std::chrono::seconds(options_.kill_grace_s);
     policy.max_output_bytes = options_.max_output_mb << 20;
@@ -100,7 +101,7 @@ class SandboxScriptRunner final : public ScriptRunner {
       r.message = fmt::format("output limit exceeded: more than {} MB on stdout or stderr", options_.max_output_mb);
     } else if (po.kind == proc::ExitKind::kQuotaExceeded) {
       r.status = ScriptStatus::kQuotaExceeded;
-      r.message = fmt::format("disk quota exceeded: the idea directory grew past {} MB", quota_mb);
+      r.message = fmt::format("{} (idea directory quota {} MB)", proc::describe_outcome(po), quota_mb);
     } else if (!po.ok()) {
       r.status = ScriptStatus::kFailed;
       r.message = proc::describe_outcome(po);

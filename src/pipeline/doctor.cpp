@@ -12,6 +12,7 @@
 #include "base/strings.h"
 #include "http/transport.h"
 #include "llm/model_ref.h"
+#include "proc/cgroup.h"
 #include "proc/find_program.h"
 #include "proc/sandbox.h"
 #include "proc/run_capture.h"
@@ -45,6 +46,22 @@ std::string debian_package_for(const std::string& module) {
       {"seaborn", "python3-seaborn"}, {"tqdm", "python3-tqdm"}};
   auto it = kMap.find(module);
   return it == kMap.end() ? "python3-" + module : it->second;
+}
+
+// How the sandbox's memory limit holds here: one cgroup per run, or RLIMIT_AS per process.
+Check memory_limit_check() {
+  const auto& cg = proc::probe_cgroup();
+  if (cg.usable)
+    return {"memory limit", CheckStatus::kOk,
+            fmt::format("cgroup (one cgroup per run under {}: memory.max for the whole run, swap off, pids.max)",
+                        cg.parent.string()),
+            ""};
+  return {"memory limit", CheckStatus::kWarn,
+          fmt::format("per-process RLIMIT_AS, plus the run's total sampled every 100 ms (not a hard limit): no run "
+                      "cgroup ({})",
+                      cg.detail),
+          "run scientist where cgroup v2 has the memory and pids controllers and a cgroup it may write (as root on a "
+          "cgroup v2 host, or in a delegated cgroup, e.g. systemd Delegate=yes)"};
 }
 
 }  // namespace
@@ -141,6 +158,8 @@ DoctorReport run_doctor(const DoctorOptions& options) {
          ok ? "" : "enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1) or run outside this container"},
         false);
   }
+
+  add(memory_limit_check(), false);
 
   // Results: as root, the runs' own uid must be able to reach the results directory.
   if (!options.results_dir.empty()) {

@@ -138,6 +138,7 @@ class ModuleStageDriver final : public ModuleDriver {
     exec.memory_mb = static_cast<int>(config_.get_int("sandbox.memory_mb"));
     exec.disk_quota_mb = static_cast<int>(config_.get_int("sandbox.disk_quota_mb"));
     exec.max_processes = static_cast<int>(config_.get_int("sandbox.max_processes"));
+    exec.max_files = static_cast<std::uint64_t>(std::max<std::int64_t>(0, config_.get_int("sandbox.max_files")));
     exec.network = config_.get_string("sandbox.network") == "on" ? proc::NetworkAccess::kOn : proc::NetworkAccess::kOff;
     exec.max_output_mb = static_cast<std::uint64_t>(config_.get_int("sandbox.max_output_mb"));
     exec.kill_grace_s = static_cast<int>(config_.get_int("sandbox.kill_grace_s"));

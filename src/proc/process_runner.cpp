@@ -1,7 +1,8 @@
 // PosixProcessRunner: fork/execve with everything the child needs prepared before the
-// fork (only async-signal-safe calls in the child), a poll loop that captures output,
-// enforces the timeout, cancellation, output cap and disk quota, and a final sweep so
-// no process of the run survives it.
+// fork (plan_child; only async-signal-safe calls in exec_child), an optional run cgroup
+// (make_run_cgroup), a poll loop that captures output and enforces the timeout,
+// cancellation, output cap and disk quota (DiskWatchdog), a final sweep so no process of
+// the run survives it, and classify() for the outcome.
 #include "proc/process_runner.h"
 
 #include <dirent.h>
@@ -20,13 +21,18 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <functional>
+#include <limits>
+#include <sstream>
 #include <string_view>
 #include <thread>
 
 #include <fmt/format.h>
 
-#include "base/fs.h"
+#include "base/log.h"
 #include "base/strings.h"
+#include "proc/cgroup.h"
+#include "proc/disk_usage.h"
 #include "proc/find_program.h"
 
 namespace sci::proc {
@@ -39,6 +45,16 @@ const char* exit_kind_name(ExitKind kind) {
     case ExitKind::kOutputLimitExceeded: return "output_limit_exceeded";
     case ExitKind::kCancelled: return "cancelled";
     case ExitKind::kQuotaExceeded: return "quota_exceeded";
+    case ExitKind::kMemoryLimitExceeded: return "memory_limit_exceeded";
+  }
+  return "unknown";
+}
+
+const char* memory_enforcement_name(MemoryEnforcement m) {
+  switch (m) {
+    case MemoryEnforcement::kNone: return "none";
+    case MemoryEnforcement::kCgroup: return "cgroup";
+    case MemoryEnforcement::kRlimitAs: return "per-process RLIMIT_AS";
   }
   return "unknown";
 }
@@ -56,7 +72,28 @@ std::string describe_outcome(const ProcessOutcome& o) {
                          o.stderr_bytes);
     case ExitKind::kCancelled: return "cancelled";
     case ExitKind::kQuotaExceeded:
+      switch (o.quota_breach) {
+        case QuotaBreach::kFiles:
+          // The walk stops at the first entry over the limit: "more than" is what is known.
+          return fmt::format("disk quota exceeded: more than {} files in the working directory (limit {} files)",
+                             o.quota_limit, o.quota_limit);
+        case QuotaBreach::kFileSize:
+          return fmt::format("disk quota exceeded: a single file reached the file size limit of {} MB",
+                             o.quota_limit >> 20);
+        case QuotaBreach::kBytes:
+          return fmt::format("disk quota exceeded: {} MB in the working directory (limit {} MB)",
+                             o.peak_disk_bytes >> 20, o.quota_limit >> 20);
+        case QuotaBreach::kNone: break;
+      }
       return fmt::format("disk quota exceeded ({} MB in the working directory)", o.peak_disk_bytes >> 20);
+    case ExitKind::kMemoryLimitExceeded:
+      if (o.memory_watchdog_fired)
+        return fmt::format("memory limit exceeded: the run's processes together held more than {} MB (sampled "
+                           "total; no run cgroup here)",
+                           o.memory_limit_bytes >> 20);
+      return fmt::format("memory limit exceeded: the run as a whole used its {} MB (cgroup memory.max; killed by "
+                         "the kernel's OOM killer)",
+                         o.memory_limit_bytes >> 20);
   }
   return "unknown";
 }
@@ -94,7 +131,7 @@ struct Stream {
   }
 };
 
-void child_fail(int err_fd, int stage) {
+[[noreturn]] void child_fail(int err_fd, int stage) {
   int payload[2] = {stage, errno};
   ssize_t ignored = ::write(err_fd, payload, sizeof payload);
   (void)ignored;
@@ -115,6 +152,7 @@ const char* stage_name(int stage) {
     case 4: return "switching user";
     case 5: return "exec";
     case 6: return "setting the CPU affinity";
+    case 7: return "joining the run cgroup";
     default: return "preparing the child";
   }
 }
@@ -170,6 +208,25 @@ std::int64_t rss_kb_of_uid(uid_t uid) {
   }
   return total;
 }
+
+// Proportional set size (kB) of `pids`: shared pages are split between their users, so
+// forked workers sharing their parent's memory are not counted several times.
+std::int64_t pss_kb_of(const std::vector<pid_t>& pids) {
+  std::int64_t total = 0;
+  for (pid_t pid : pids) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/smaps_rollup");
+    std::string key;
+    std::int64_t kb = 0;
+    while (in >> key) {
+      if (key == "Pss:") {
+        if (in >> kb) total += kb;
+        break;
+      }
+      in.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+    }
+  }
+  return total;
+}
 }  // namespace
 
 int kill_all_of_uid(uid_t uid, std::chrono::milliseconds deadline) {
@@ -193,6 +250,241 @@ int kill_all_of_uid(uid_t uid, std::chrono::milliseconds deadline) {
   return found;
 }
 
+namespace {
+
+// Everything the forked child needs, built before the fork: after it the child makes
+// only async-signal-safe calls.
+struct ChildPlan {
+  std::string exe;
+  std::vector<char*> argv;
+  std::vector<std::string> env_strings;
+  std::vector<char*> envp;
+  std::string cwd;
+  std::vector<cpu_set_t> cpu_mask;
+  size_t cpu_mask_bytes = 0;
+  ResourceLimits limits;  // address_space_bytes already includes the memory fallback
+  std::optional<RunAs> run_as;
+  int cgroup_procs_fd = -1;  // the child joins this cgroup first
+};
+
+Status plan_child(const ProcessSpec& spec, const std::filesystem::path& program, ChildPlan& plan) {
+  plan.exe = program.string();
+  for (const auto& a : spec.argv) plan.argv.push_back(const_cast<char*>(a.c_str()));
+  plan.argv.push_back(nullptr);
+  for (const auto& [k, v] : spec.env) plan.env_strings.push_back(k + "=" + v);
+  for (auto& e : plan.env_strings) plan.envp.push_back(e.data());
+  plan.envp.push_back(nullptr);
+  plan.cwd = spec.cwd.empty() ? std::string() : spec.cwd.string();
+  // The CPU affinity mask, sized for the largest id. The child applies it to itself
+  // before exec; bwrap and everything the command starts inherit it.
+  if (!spec.cpu_ids.empty()) {
+    auto [min_id, max_id] = std::minmax_element(spec.cpu_ids.begin(), spec.cpu_ids.end());
+    if (*min_id < 0) return make_error(ErrorCode::kInvalidArgument, "ProcessRunner: negative CPU id");
+    plan.cpu_mask.resize(static_cast<size_t>(*max_id) / CPU_SETSIZE + 1);
+    plan.cpu_mask_bytes = plan.cpu_mask.size() * sizeof(cpu_set_t);
+    CPU_ZERO_S(plan.cpu_mask_bytes, plan.cpu_mask.data());
+    for (int id : spec.cpu_ids) CPU_SET_S(static_cast<size_t>(id), plan.cpu_mask_bytes, plan.cpu_mask.data());
+  }
+  plan.limits = spec.limits;
+  plan.run_as = spec.run_as;
+  return ok_status();
+}
+
+[[noreturn]] void exec_child(const ChildPlan& plan, int out_w, int err_w, int status_w) {
+  // Joined first, so everything below (and every process the command starts) is in it.
+  if (plan.cgroup_procs_fd >= 0 && ::write(plan.cgroup_procs_fd, "0", 1) != 1) child_fail(status_w, 7);
+  // New session = new process group, no controlling terminal.
+  ::setsid();
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int s = 1; s < 32; ++s) ::signal(s, SIG_DFL);
+  int devnull = ::open("/dev/null", O_RDONLY);
+  if (devnull < 0) child_fail(status_w, 1);
+  ::dup2(devnull, 0);
+  ::dup2(out_w, 1);
+  ::dup2(err_w, 2);
+  if (!plan.cwd.empty() && ::chdir(plan.cwd.c_str()) != 0) child_fail(status_w, 2);
+  set_limit(RLIMIT_AS, plan.limits.address_space_bytes, status_w);
+  set_limit(RLIMIT_CPU, plan.limits.cpu_time_s, status_w);
+  set_limit(RLIMIT_NOFILE, plan.limits.open_files, status_w);
+  set_limit(RLIMIT_FSIZE, plan.limits.file_size_bytes, status_w);
+  set_limit(RLIMIT_NPROC, plan.limits.max_processes, status_w);
+  rlimit no_core{0, 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);
+  if (plan.cpu_mask_bytes > 0 && ::sched_setaffinity(0, plan.cpu_mask_bytes, plan.cpu_mask.data()) != 0)
+    child_fail(status_w, 6);
+  if (plan.run_as) {
+    if (::setgroups(0, nullptr) != 0 || ::setresgid(plan.run_as->gid, plan.run_as->gid, plan.run_as->gid) != 0 ||
+        ::setresuid(plan.run_as->uid, plan.run_as->uid, plan.run_as->uid) != 0)
+      child_fail(status_w, 4);
+  }
+  // Every other descriptor (including other threads' files) is closed here.
+  ::syscall(SYS_close_range, 3u, ~0u, 0u);
+  ::execve(plan.exe.c_str(), plan.argv.data(), plan.envp.data());
+  child_fail(status_w, 5);
+}
+
+// The run cgroup, when the spec asks for one and this machine has one; otherwise how the
+// memory limit falls back. Never fails the run: without a cgroup the rlimits still hold.
+std::optional<RunCgroup> make_run_cgroup(const ProcessSpec& spec, ChildPlan& plan, ProcessOutcome& outcome) {
+  std::optional<RunCgroup> cgroup;
+  if (spec.cgroup == CgroupMode::kAuto) {
+    std::filesystem::path parent = spec.cgroup_parent;
+    if (parent.empty() && probe_cgroup().usable) parent = probe_cgroup().parent;
+    if (!parent.empty()) {
+      auto made = RunCgroup::create(parent, {spec.limits.memory_bytes, spec.limits.max_processes});
+      if (made.ok()) cgroup.emplace(std::move(made).value());
+      else log::warn("no run cgroup, falling back to rlimits: {}", made.error().message);
+    }
+  }
+  outcome.memory_limit_bytes = spec.limits.memory_bytes;
+  if (cgroup) {
+    plan.cgroup_procs_fd = cgroup->procs_fd();
+    if (spec.limits.memory_bytes > 0) outcome.memory_limit = MemoryEnforcement::kCgroup;
+  } else if (spec.limits.memory_bytes > 0 && spec.limits.memory_fallback == MemoryFallback::kRlimitAs) {
+    auto& as = plan.limits.address_space_bytes;
+    as = as == 0 ? spec.limits.memory_bytes : std::min(as, spec.limits.memory_bytes);
+    outcome.memory_limit = MemoryEnforcement::kRlimitAs;
+  }
+  if (outcome.memory_limit == MemoryEnforcement::kNone && spec.limits.address_space_bytes > 0)
+    outcome.memory_limit = MemoryEnforcement::kRlimitAs;
+  return cgroup;
+}
+
+// Processes of the run when there is no cgroup: its process group and session, and
+// with run_as every process of that uid (which also finds those that left the session).
+std::vector<pid_t> processes_of_run(pid_t leader, const std::optional<RunAs>& run_as) {
+  std::vector<pid_t> pids;
+  DIR* dir = ::opendir("/proc");
+  if (!dir) return pids;
+  while (dirent* e = ::readdir(dir)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    std::string path = std::string("/proc/") + e->d_name;
+    if (run_as) {
+      struct stat st {};
+      if (::stat(path.c_str(), &st) == 0 && st.st_uid == run_as->uid) {
+        pids.push_back(static_cast<pid_t>(std::atoi(e->d_name)));
+        continue;
+      }
+    }
+    std::ifstream in(path + "/stat");
+    std::string line;
+    std::getline(in, line);
+    auto close_paren = line.rfind(')');
+    if (close_paren == std::string::npos) continue;
+    std::istringstream rest(line.substr(close_paren + 2));
+    char state = 0;
+    long ppid = 0, pgrp = 0, session = 0;
+    if (rest >> state >> ppid >> pgrp >> session && (pgrp == leader || session == leader))
+      pids.push_back(static_cast<pid_t>(std::atoi(e->d_name)));
+  }
+  ::closedir(dir);
+  return pids;
+}
+
+// The disk watchdog of one run: measures the quota directory (bounded walk) plus the
+// files the run's processes hold open after deleting them, more often as the usage nears
+// the quota, never spending more than about a sixth of the time walking.
+class DiskWatchdog {
+ public:
+  DiskWatchdog(const DiskQuota& quota, std::uint64_t file_size_limit)
+      : quota_(quota), file_size_limit_(file_size_limit), last_(Clock::now() - quota.poll) {}
+
+  bool enabled() const { return !quota_.dir.empty() && (quota_.max_bytes > 0 || quota_.max_files > 0); }
+  // Near the byte quota the loop wakes every 2 ms instead of 20.
+  int wake_ms() const { return near_quota() ? 2 : 20; }
+
+  // Measures when due; true when a limit is crossed (the breach is in `o`).
+  bool poll(Clock::time_point now, const std::function<std::vector<pid_t>()>& processes, ProcessOutcome& o) {
+    if (!enabled()) return false;
+    Clock::duration interval = near_quota() ? std::min<Clock::duration>(quota_.poll, std::chrono::milliseconds(2))
+                                            : Clock::duration(quota_.poll);
+    interval = std::max(interval, 5 * last_walk_);
+    if (now - last_ < interval) return false;
+    last_ = now;
+    // Listing processes costs a /proc scan: at most every 50 ms.
+    if (now - last_fd_scan_ >= std::chrono::milliseconds(50)) {
+      last_fd_scan_ = now;
+      deleted_bytes_ = deleted_open_bytes(processes(), quota_.dir);
+    }
+    return measure(o);
+  }
+
+  // Once more after the main process ended: catches what happened between two polls
+  // (a single file that hit RLIMIT_FSIZE, whose writer got EFBIG and exited).
+  bool final_check(ProcessOutcome& o) {
+    if (!enabled()) return false;
+    deleted_bytes_ = 0;  // its holders are gone, so is the space
+    return measure(o);
+  }
+
+ private:
+  bool near_quota() const { return quota_.max_bytes > 0 && used_ * 4 > quota_.max_bytes; }
+
+  bool measure(ProcessOutcome& o) {
+    auto t0 = Clock::now();
+    DiskUsage u = measure_directory(quota_.dir, quota_.max_bytes, quota_.max_files);
+    last_walk_ = Clock::now() - t0;
+    used_ = u.allocated_bytes + deleted_bytes_;
+    o.peak_disk_bytes = std::max<std::uint64_t>(o.peak_disk_bytes, used_);
+    o.peak_files = std::max<std::uint64_t>(o.peak_files, u.entries);
+    if (quota_.max_files > 0 && u.entries > quota_.max_files) {
+      o.quota_breach = QuotaBreach::kFiles;
+      o.quota_limit = quota_.max_files;
+      return true;
+    }
+    if (file_size_limit_ > 0 && u.largest_file_bytes >= file_size_limit_) {
+      o.quota_breach = QuotaBreach::kFileSize;
+      o.quota_limit = file_size_limit_;
+      return true;
+    }
+    if (quota_.max_bytes > 0 && used_ > quota_.max_bytes) {
+      o.quota_breach = QuotaBreach::kBytes;
+      o.quota_limit = quota_.max_bytes;
+      return true;
+    }
+    return false;
+  }
+
+  DiskQuota quota_;
+  std::uint64_t file_size_limit_;
+  Clock::time_point last_, last_fd_scan_{};
+  Clock::duration last_walk_{};
+  std::uint64_t used_ = 0, deleted_bytes_ = 0;
+};
+
+void close_all(std::initializer_list<int*> fds) {
+  for (int* fd : fds) close_fd(*fd);
+}
+
+// Kind of the finished run from why we stopped it, the cgroup's OOM count and the wait status.
+void classify(ProcessOutcome& o, int wstatus, std::optional<ExitKind> stop_reason, std::uint64_t oom_kills,
+              const ProcessSpec& spec) {
+  if (WIFEXITED(wstatus)) {
+    o.exit_code = WEXITSTATUS(wstatus);
+  } else if (WIFSIGNALED(wstatus)) {
+    o.signal = WTERMSIG(wstatus);
+    o.exit_code = 128 + o.signal;
+  }
+  if (stop_reason) {
+    o.kind = *stop_reason;
+  } else if (oom_kills > 0 && !(WIFEXITED(wstatus) && o.exit_code == 0)) {
+    o.kind = ExitKind::kMemoryLimitExceeded;
+  } else if (WIFSIGNALED(wstatus) && o.signal == SIGXFSZ && spec.limits.file_size_bytes > 0) {
+    // A single file over RLIMIT_FSIZE: the kernel stopped it before the watchdog could.
+    o.kind = ExitKind::kQuotaExceeded;
+    o.quota_breach = QuotaBreach::kFileSize;
+    o.quota_limit = spec.limits.file_size_bytes;
+  } else if (WIFSIGNALED(wstatus)) {
+    o.kind = ExitKind::kKilled;
+  } else {
+    o.kind = ExitKind::kCompleted;
+  }
+}
+
+}  // namespace
+
 Result<ProcessOutcome> PosixProcessRunner::run(const ProcessSpec& spec) {
   if (spec.argv.empty()) return make_error(ErrorCode::kInvalidArgument, "ProcessRunner: empty argv");
   auto program = find_program(spec.argv[0]);
@@ -200,31 +492,11 @@ Result<ProcessOutcome> PosixProcessRunner::run(const ProcessSpec& spec) {
   if (spec.run_as && ::geteuid() != 0)
     return make_error(ErrorCode::kInvalidArgument, "ProcessRunner: run_as needs scientist to run as root");
 
-  // Everything the child touches is built now: after fork only async-signal-safe calls.
-  std::string exe = program->string();
-  std::vector<char*> cargv;
-  for (const auto& a : spec.argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
-  std::vector<std::string> env_strings;
-  for (const auto& [k, v] : spec.env) env_strings.push_back(k + "=" + v);
-  std::vector<char*> cenv;
-  for (auto& e : env_strings) cenv.push_back(e.data());
-  cenv.push_back(nullptr);
-  std::string cwd = spec.cwd.empty() ? std::string() : spec.cwd.string();
-  // The CPU affinity mask, sized for the largest id. The child applies it to itself
-  // before exec; bwrap and everything the command starts inherit it.
-  std::vector<cpu_set_t> cpu_mask;
-  size_t cpu_mask_bytes = 0;
-  if (!spec.cpu_ids.empty()) {
-    auto [min_id, max_id] = std::minmax_element(spec.cpu_ids.begin(), spec.cpu_ids.end());
-    if (*min_id < 0) return make_error(ErrorCode::kInvalidArgument, "ProcessRunner: negative CPU id");
-    cpu_mask.resize(static_cast<size_t>(*max_id) / CPU_SETSIZE + 1);
-    cpu_mask_bytes = cpu_mask.size() * sizeof(cpu_set_t);
-    CPU_ZERO_S(cpu_mask_bytes, cpu_mask.data());
-    for (int id : spec.cpu_ids) CPU_SET_S(static_cast<size_t>(id), cpu_mask_bytes, cpu_mask.data());
-  }
-
+  ChildPlan plan;
+  SCI_TRY(plan_child(spec, *program, plan));
   ProcessOutcome outcome;
+  std::optional<RunCgroup> cgroup = make_run_cgroup(spec, plan, outcome);
+
   Stream out, err;
   out.tail_bytes = err.tail_bytes = spec.tail_bytes;
   SCI_ASSIGN_OR_RETURN(out.file_fd, open_output(spec.stdout_path));
@@ -235,58 +507,25 @@ Result<ProcessOutcome> PosixProcessRunner::run(const ProcessSpec& spec) {
   }
   err.file_fd = *err_file;
 
-  int out_pipe[2], err_pipe[2], status_pipe[2];
+  int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, status_pipe[2] = {-1, -1};
   if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0 || ::pipe2(status_pipe, O_CLOEXEC) != 0) {
-    close_fd(out.file_fd);
-    close_fd(err.file_fd);
-    return make_error(ErrorCode::kIo, fmt::format("pipe: {}", std::strerror(errno)));
+    int e = errno;
+    close_all({&out_pipe[0], &out_pipe[1], &err_pipe[0], &err_pipe[1], &status_pipe[0], &status_pipe[1],
+               &out.file_fd, &err.file_fd});
+    return make_error(ErrorCode::kIo, fmt::format("pipe: {}", std::strerror(e)));
   }
 
   auto start = Clock::now();
   pid_t pid = ::fork();
   if (pid < 0) {
     int e = errno;
-    for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1], status_pipe[0], status_pipe[1]}) ::close(fd);
-    close_fd(out.file_fd);
-    close_fd(err.file_fd);
+    close_all({&out_pipe[0], &out_pipe[1], &err_pipe[0], &err_pipe[1], &status_pipe[0], &status_pipe[1],
+               &out.file_fd, &err.file_fd});
     return make_error(ErrorCode::kIo, fmt::format("fork: {}", std::strerror(e)));
   }
-  if (pid == 0) {
-    // Child. New session = new process group, no controlling terminal.
-    ::setsid();
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (int s = 1; s < 32; ++s) ::signal(s, SIG_DFL);
-    int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull < 0) child_fail(status_pipe[1], 1);
-    ::dup2(devnull, 0);
-    ::dup2(out_pipe[1], 1);
-    ::dup2(err_pipe[1], 2);
-    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) child_fail(status_pipe[1], 2);
-    set_limit(RLIMIT_AS, spec.limits.address_space_bytes, status_pipe[1]);
-    set_limit(RLIMIT_CPU, spec.limits.cpu_time_s, status_pipe[1]);
-    set_limit(RLIMIT_NOFILE, spec.limits.open_files, status_pipe[1]);
-    set_limit(RLIMIT_FSIZE, spec.limits.file_size_bytes, status_pipe[1]);
-    set_limit(RLIMIT_NPROC, spec.limits.max_processes, status_pipe[1]);
-    rlimit no_core{0, 0};
-    ::setrlimit(RLIMIT_CORE, &no_core);
-    if (cpu_mask_bytes > 0 && ::sched_setaffinity(0, cpu_mask_bytes, cpu_mask.data()) != 0)
-      child_fail(status_pipe[1], 6);
-    if (spec.run_as) {
-      if (::setgroups(0, nullptr) != 0 || ::setresgid(spec.run_as->gid, spec.run_as->gid, spec.run_as->gid) != 0 ||
-          ::setresuid(spec.run_as->uid, spec.run_as->uid, spec.run_as->uid) != 0)
-        child_fail(status_pipe[1], 4);
-    }
-    // Every other descriptor (including other threads' files) is closed here.
-    ::syscall(SYS_close_range, 3u, ~0u, 0u);
-    ::execve(exe.c_str(), cargv.data(), cenv.data());
-    child_fail(status_pipe[1], 5);
-  }
+  if (pid == 0) exec_child(plan, out_pipe[1], err_pipe[1], status_pipe[1]);
 
-  ::close(out_pipe[1]);
-  ::close(err_pipe[1]);
-  ::close(status_pipe[1]);
+  close_all({&out_pipe[1], &err_pipe[1], &status_pipe[1]});
   out.fd = out_pipe[0];
   err.fd = err_pipe[0];
   {
@@ -297,10 +536,7 @@ Result<ProcessOutcome> PosixProcessRunner::run(const ProcessSpec& spec) {
     ::close(status_pipe[0]);
     if (got == static_cast<ssize_t>(sizeof payload)) {
       ::waitpid(pid, nullptr, 0);
-      close_fd(out.fd);
-      close_fd(err.fd);
-      close_fd(out.file_fd);
-      close_fd(err.file_fd);
+      close_all({&out.fd, &err.fd, &out.file_fd, &err.file_fd});
       return make_error(ErrorCode::kIo, fmt::format("cannot start {}: {} failed: {}", spec.argv[0],
                                                     stage_name(payload[0]), std::strerror(payload[1])));
     }
@@ -312,9 +548,15 @@ Result<ProcessOutcome> PosixProcessRunner::run(const ProcessSpec& spec) {
   bool killed = false, exited = false;
   int wstatus = 0;
   rusage usage{};
-  auto last_quota_check = Clock::now() - spec.quota.poll;
   auto last_rss_sample = Clock::now();
   std::int64_t sampled_rss_kb = 0;
+  // Without a cgroup, a sampled watchdog on the run's total PSS backs the per-process
+  // RLIMIT_AS: not a hard limit (a fast allocator can pass it between two samples).
+  const bool watch_memory = !cgroup && outcome.memory_limit == MemoryEnforcement::kRlimitAs &&
+                            spec.limits.memory_bytes > 0;
+  auto last_memory_sample = Clock::now();
+  DiskWatchdog disk(spec.quota, plan.limits.file_size_bytes);
+  auto run_processes = [&]() { return cgroup ? cgroup->pids() : processes_of_run(pid, spec.run_as); };
   char buf[65536];
 
   auto begin_stop = [&](ExitKind why) {
@@ -322,6 +564,13 @@ Result<ProcessOutcome> PosixProcessRunner::run(const ProcessSpec& spec) {
     stop_reason = why;
     term_sent = Clock::now();
     ::kill(-pid, SIGTERM);
+  };
+  // Floods (output, disk) get no grace period: they would keep flooding.
+  auto stop_hard = [&](ExitKind why) {
+    begin_stop(why);
+    ::kill(-pid, SIGKILL);
+    if (cgroup) cgroup->kill_all(std::chrono::milliseconds(0));
+    killed = true;
   };
 
   while (true) {
@@ -333,25 +582,20 @@ Result<ProcessOutcome> PosixProcessRunner::run(const ProcessSpec& spec) {
         main_exit = now;
         // The run ends with its main process: leftovers in its group go now.
         ::kill(-pid, SIGKILL);
+        if (!stop_reason && disk.final_check(outcome)) stop_reason = ExitKind::kQuotaExceeded;
       }
     }
     if (!exited) {
       if (spec.timeout.count() > 0 && now - start >= spec.timeout) begin_stop(ExitKind::kTimedOut);
       if (spec.cancel && spec.cancel->load()) begin_stop(ExitKind::kCancelled);
-      // Past a quarter of the quota the directory is measured on every pass (a writer
-      // can add hundreds of MB between two 50 ms polls on a busy machine).
-      auto quota_poll = outcome.peak_disk_bytes * 4 > spec.quota.max_bytes
-                            ? std::min<Clock::duration>(spec.quota.poll, std::chrono::milliseconds(2))
-                            : Clock::duration(spec.quota.poll);
-      if (spec.quota.max_bytes > 0 && now - last_quota_check >= quota_poll) {
-        last_quota_check = now;
-        auto used = fs::directory_size_bytes(spec.quota.dir);
-        outcome.peak_disk_bytes = std::max<std::uint64_t>(outcome.peak_disk_bytes, used);
-        if (used > spec.quota.max_bytes) {
-          // Filling the disk is stopped hard: no grace period.
-          begin_stop(ExitKind::kQuotaExceeded);
-          ::kill(-pid, SIGKILL);
-          killed = true;
+      if (!killed && disk.poll(now, run_processes, outcome)) stop_hard(ExitKind::kQuotaExceeded);
+      if (watch_memory && !killed && now - last_memory_sample >= std::chrono::milliseconds(100)) {
+        last_memory_sample = now;
+        auto pss_kb = pss_kb_of(run_processes());
+        sampled_rss_kb = std::max(sampled_rss_kb, pss_kb);
+        if (static_cast<std::uint64_t>(pss_kb) * 1024 > spec.limits.memory_bytes) {
+          outcome.memory_watchdog_fired = true;
+          stop_hard(ExitKind::kMemoryLimitExceeded);
         }
       }
       if (spec.run_as && now - last_rss_sample >= std::chrono::milliseconds(200)) {
@@ -360,12 +604,13 @@ Result<ProcessOutcome> PosixProcessRunner::run(const ProcessSpec& spec) {
       }
       if (stop_reason && !killed && now - term_sent >= spec.kill_grace) {
         ::kill(-pid, SIGKILL);
+        if (cgroup) cgroup->kill_all(std::chrono::milliseconds(0));
         killed = true;
       }
     }
     if (out.fd < 0 && err.fd < 0) {
       if (exited) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      std::this_thread::sleep_for(std::chrono::milliseconds(disk.enabled() ? disk.wake_ms() : 10));
       continue;
     }
     // A daemonised grandchild in another group may hold the pipes open: stop reading
@@ -375,7 +620,7 @@ Result<ProcessOutcome> PosixProcessRunner::run(const ProcessSpec& spec) {
     int nfds = 0;
     if (out.fd >= 0) fds[nfds++] = {out.fd, POLLIN, 0};
     if (err.fd >= 0) fds[nfds++] = {err.fd, POLLIN, 0};
-    int n = ::poll(fds, static_cast<nfds_t>(nfds), outcome.peak_disk_bytes * 4 > spec.quota.max_bytes && spec.quota.max_bytes > 0 ? 2 : 20);
+    int n = ::poll(fds, static_cast<nfds_t>(nfds), disk.enabled() ? disk.wake_ms() : 20);
     if (n < 0 && errno != EINTR) break;
     if (n <= 0) continue;
     for (int i = 0; i < nfds; ++i) {
@@ -388,40 +633,30 @@ Result<ProcessOutcome> PosixProcessRunner::run(const ProcessSpec& spec) {
         continue;
       }
       s.consume(buf, static_cast<size_t>(got), spec.max_output_bytes);
-      if (s.total > spec.max_output_bytes && !exited) {
-        begin_stop(ExitKind::kOutputLimitExceeded);
-        ::kill(-pid, SIGKILL);  // a flood gets no grace: it would keep flooding
-        killed = true;
-      }
+      if (s.total > spec.max_output_bytes && !exited) stop_hard(ExitKind::kOutputLimitExceeded);
     }
   }
   if (!exited) ::wait4(pid, &wstatus, 0, &usage);
   outcome.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
   ::kill(-pid, SIGKILL);
-  if (spec.run_as) outcome.leftover_processes_killed = kill_all_of_uid(spec.run_as->uid, std::chrono::seconds(10));
-  close_fd(out.fd);
-  close_fd(err.fd);
-  close_fd(out.file_fd);
-  close_fd(err.file_fd);
+  std::uint64_t oom_kills = 0;
+  if (cgroup) {
+    oom_kills = cgroup->oom_kills();
+    auto left = cgroup->pids().size();
+    if (!cgroup->kill_all(std::chrono::seconds(10))) log::warn("processes left in {}", cgroup->path().string());
+    outcome.leftover_processes_killed = static_cast<int>(left);
+    outcome.peak_rss_kb = static_cast<std::int64_t>(cgroup->peak_memory_bytes() / 1024);
+    cgroup->remove();
+  }
+  if (spec.run_as) outcome.leftover_processes_killed += kill_all_of_uid(spec.run_as->uid, std::chrono::seconds(10));
+  close_all({&out.fd, &err.fd, &out.file_fd, &err.file_fd});
 
-  outcome.peak_rss_kb = std::max<std::int64_t>(usage.ru_maxrss, sampled_rss_kb);
+  outcome.peak_rss_kb = std::max<std::int64_t>({outcome.peak_rss_kb, usage.ru_maxrss, sampled_rss_kb});
   outcome.stdout_bytes = out.total;
   outcome.stderr_bytes = err.total;
   outcome.stdout_tail = str::tail_utf8(out.tail, spec.tail_bytes);
   outcome.stderr_tail = str::tail_utf8(err.tail, spec.tail_bytes);
-  if (WIFEXITED(wstatus)) {
-    outcome.exit_code = WEXITSTATUS(wstatus);
-  } else if (WIFSIGNALED(wstatus)) {
-    outcome.signal = WTERMSIG(wstatus);
-    outcome.exit_code = 128 + outcome.signal;
-  }
-  if (stop_reason) {
-    outcome.kind = *stop_reason;
-  } else if (WIFSIGNALED(wstatus)) {
-    outcome.kind = ExitKind::kKilled;
-  } else {
-    outcome.kind = ExitKind::kCompleted;
-  }
+  classify(outcome, wstatus, stop_reason, oom_kills, spec);
   return outcome;
 }
 

@@ -18,13 +18,28 @@
 
 namespace sci::proc {
 
-// POSIX rlimits applied in the child before exec (0 = leave as inherited).
+// How a run's memory limit is enforced: one cgroup for the whole run where a run cgroup
+// can be created (cgroup.h), else RLIMIT_AS on each process (N processes may then use N
+// times the limit; a watchdog sampling the run's total PSS every 100 ms stops the run
+// past the limit, best effort), or not at all.
+enum class MemoryEnforcement { kNone, kCgroup, kRlimitAs };
+// "none", "cgroup", "per-process RLIMIT_AS" (the words run records and doctor show).
+const char* memory_enforcement_name(MemoryEnforcement m);
+// Without a run cgroup: cap each process's address space, or (GPU runs: CUDA reserves far
+// more address space than it uses) leave memory unlimited.
+enum class MemoryFallback { kRlimitAs, kNone };
+// Whether a run gets its own cgroup (when one can be created here).
+enum class CgroupMode { kOff, kAuto };
+
+// Limits applied in the child before exec (0 = leave as inherited).
 struct ResourceLimits {
-  std::uint64_t address_space_bytes = 0;  // RLIMIT_AS
+  std::uint64_t memory_bytes = 0;         // the whole run (cgroup memory.max, swap 0), else memory_fallback
+  MemoryFallback memory_fallback = MemoryFallback::kRlimitAs;
+  std::uint64_t address_space_bytes = 0;  // RLIMIT_AS, per process, in any case
   std::uint64_t cpu_time_s = 0;           // RLIMIT_CPU
   std::uint64_t open_files = 0;           // RLIMIT_NOFILE
   std::uint64_t file_size_bytes = 0;      // RLIMIT_FSIZE (one file)
-  std::uint64_t max_processes = 0;        // RLIMIT_NPROC (counted per host uid)
+  std::uint64_t max_processes = 0;        // RLIMIT_NPROC (counted per host uid); pids.max in a cgroup
 };
 
 // Host identity the child switches to before exec (needs root); supplementary groups dropped.
@@ -34,11 +49,15 @@ struct RunAs {
 };
 
 // Disk-usage watchdog: the runner polls `dir` and kills the group once it holds more
-// than `max_bytes` (outcome kQuotaExceeded). max_bytes 0 = off.
+// than `max_bytes` allocated (st_blocks, files the run's processes hold open after
+// deleting them included) or more than `max_files` entries (outcome kQuotaExceeded).
+// A child killed by SIGXFSZ, or a file that reached RLIMIT_FSIZE, is also kQuotaExceeded.
+// 0 = that limit off.
 struct DiskQuota {
   std::filesystem::path dir;
   std::uint64_t max_bytes = 0;
   std::chrono::milliseconds poll{50};
+  std::uint64_t max_files = 0;
 };
 
 struct ProcessSpec {
@@ -56,9 +75,21 @@ struct ProcessSpec {
   std::optional<RunAs> run_as;  // also: after the run every process of this uid is killed
   DiskQuota quota;
   std::vector<int> cpu_ids;  // CPUs the child (and all it starts) may run on; empty = inherited
+  CgroupMode cgroup = CgroupMode::kOff;  // kAuto: a run cgroup under cgroup_parent when usable
+  std::filesystem::path cgroup_parent;   // empty = probe_cgroup()'s parent
 };
 
-enum class ExitKind { kCompleted, kTimedOut, kKilled, kOutputLimitExceeded, kCancelled, kQuotaExceeded };
+enum class ExitKind {
+  kCompleted,
+  kTimedOut,
+  kKilled,
+  kOutputLimitExceeded,
+  kCancelled,
+  kQuotaExceeded,
+  kMemoryLimitExceeded,  // the run cgroup's OOM killer, or the sampled watchdog, ended the run
+};
+// Which disk limit a kQuotaExceeded run crossed.
+enum class QuotaBreach { kNone, kBytes, kFiles, kFileSize };
 
 struct ProcessOutcome {
   ExitKind kind = ExitKind::kCompleted;
@@ -70,13 +101,20 @@ struct ProcessOutcome {
   std::int64_t peak_rss_kb = 0;
   std::uint64_t stdout_bytes = 0;  // total produced (also past the cap)
   std::uint64_t stderr_bytes = 0;
-  std::uint64_t peak_disk_bytes = 0;  // largest size the watchdog saw (quota on)
+  std::uint64_t peak_disk_bytes = 0;  // largest allocation the watchdog saw (quota on)
+  std::uint64_t peak_files = 0;       // most entries the watchdog saw (quota on)
+  QuotaBreach quota_breach = QuotaBreach::kNone;
+  std::uint64_t quota_limit = 0;      // the crossed limit: bytes, entries or the file size
+  MemoryEnforcement memory_limit = MemoryEnforcement::kNone;  // how limits.memory_bytes was applied
+  std::uint64_t memory_limit_bytes = 0;
+  bool memory_watchdog_fired = false;  // kMemoryLimitExceeded from the sampled total, not the cgroup
   int leftover_processes_killed = 0;  // processes still alive after the main one ended
   bool ok() const { return kind == ExitKind::kCompleted && exit_code == 0; }
 };
 
 const char* exit_kind_name(ExitKind kind);  // "completed", "timed_out", ...
-// One line for people: "exit code 1", "timed out after 2.0 s", "killed by signal 9 (SIGKILL)".
+// One line for people: "exit code 1", "timed out after 2.0 s", "killed by signal 9 (SIGKILL)",
+// "disk quota exceeded: 100001 files in the working directory (limit 10000 files)".
 std::string describe_outcome(const ProcessOutcome& outcome);
 
 class ProcessRunner {
@@ -88,10 +126,12 @@ class ProcessRunner {
 };
 
 // The real runner: fork + execve into a new session (its own process group), stdin
-// /dev/null, rlimits, CPU affinity (sched_setaffinity) and RunAs applied in the child. On timeout/cancel/cap/quota the
+// /dev/null; in the child, before exec: joining the run cgroup (spec.cgroup), rlimits,
+// CPU affinity (sched_setaffinity), RunAs. On timeout/cancel/cap/quota the
 // group gets SIGTERM, then SIGKILL after kill_grace. When the main process ends the
 // rest of its group (and with run_as, every process of that uid) is killed, so nothing
-// outlives run(). Thread-safe: concurrent run() calls are independent.
+// outlives run() (with a cgroup: cgroup.kill, then the cgroup is removed). Thread-safe:
+// concurrent run() calls are independent.
 class PosixProcessRunner final : public ProcessRunner {
  public:
   Result<ProcessOutcome> run(const ProcessSpec& spec) override;

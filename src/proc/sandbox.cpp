@@ -22,7 +22,10 @@
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/strings.h"
+#include "proc/cgroup.h"
 #include "proc/find_program.h"
+#include "proc/ownership.h"
+#include "proc/workdir_rules.h"
 
 namespace sci::proc {
 
@@ -161,22 +164,6 @@ std::vector<std::string> gpu_device_paths() {
   return out;
 }
 
-// lchown every entry under dir (not following links), skipping `except` (absolute).
-void chown_tree(const fsys::path& dir, uid_t uid, gid_t gid, const std::vector<fsys::path>& except) {
-  auto skip = [&](const fsys::path& p) {
-    for (const auto& e : except)
-      if (p == e) return true;
-    return false;
-  };
-  if (::lchown(dir.c_str(), uid, gid) != 0) log::debug("lchown {}: {}", dir.string(), std::strerror(errno));
-  std::error_code ec;
-  fsys::recursive_directory_iterator it(dir, fsys::directory_options::skip_permission_denied, ec), end;
-  for (; !ec && it != end; it.increment(ec)) {
-    if (skip(it->path())) continue;
-    if (::lchown(it->path().c_str(), uid, gid) != 0) log::debug("lchown {}: {}", it->path().string(), std::strerror(errno));
-  }
-}
-
 // Every ancestor of `dir` (and `dir` itself with kSelfToo) must be searchable by
 // "others" for a dropped uid to reach it.
 enum class Reach { kAncestors, kSelfToo };
@@ -190,6 +177,18 @@ Status check_reachable(const fsys::path& dir, Reach reach = Reach::kAncestors) {
                                     dir.string(), p.string(), p.string()));
     if (p == p.root_path()) break;
   }
+  return ok_status();
+}
+
+Status repair_leftover_ownership(const fsys::path& workdir, uid_t base) {
+  const UidRange pool{base, base + kUidPoolSize - 1};
+  struct stat owner {};
+  if (::lstat(workdir.c_str(), &owner) != 0) return ok_status();
+  if (pool.contains(owner.st_uid) && ::lstat(workdir.parent_path().c_str(), &owner) != 0) return ok_status();
+  if (pool.contains(owner.st_uid)) return ok_status();  // no owner to give it back to
+  auto fixed = restore_ownership(workdir, owner.st_uid, owner.st_gid, pool);
+  if (!fixed.ok()) return fixed.error();
+  if (*fixed > 0) log::info("{}: {} entries left to a sandbox uid by an earlier run given back", workdir.string(), *fixed);
   return ok_status();
 }
 
@@ -365,6 +364,9 @@ Result<SandboxOutcome> Sandbox::run(const SandboxPolicy& policy, const std::vect
     return make_error(ErrorCode::kInvalidArgument,
                       fmt::format("sandbox: working directory {} must be an existing absolute directory",
                                   policy.workdir.string()));
+  const auto host_env = env::snapshot();
+  const auto home = host_env.find("HOME");
+  SCI_TRY(check_not_system_directory(policy.workdir, home == host_env.end() ? fsys::path() : fsys::path(home->second)));
   if (policy.level == SandboxLevel::kStrict && !probe_.namespaces_work) {
     auto level = choose_sandbox_level(SandboxRequest::kStrict, probe_, UnsafeNoSandbox::kNo);
     return level.error();
@@ -384,7 +386,7 @@ Result<SandboxOutcome> Sandbox::run(const SandboxPolicy& policy, const std::vect
   const auto originals = copy_protected(policy.workdir, policy.protected_files);
 
   ProcessSpec spec;
-  spec.env = sandbox_environment(policy, env::snapshot());
+  spec.env = sandbox_environment(policy, host_env);
   spec.cwd = policy.workdir;
   spec.timeout = policy.timeout;
   spec.kill_grace = policy.kill_grace;
@@ -394,7 +396,8 @@ Result<SandboxOutcome> Sandbox::run(const SandboxPolicy& policy, const std::vect
   spec.cancel = cancel;
   spec.limits = policy.limits;
   spec.cpu_ids = policy.cpu_ids;
-  spec.quota = DiskQuota{policy.workdir, policy.disk_quota_bytes, std::chrono::milliseconds(20)};
+  spec.quota = DiskQuota{policy.workdir, policy.disk_quota_bytes, std::chrono::milliseconds(20), policy.max_files};
+  spec.cgroup = CgroupMode::kAuto;
   if (policy.disk_quota_bytes > 0 && spec.limits.file_size_bytes == 0)
     spec.limits.file_size_bytes = policy.disk_quota_bytes + (1u << 20);  // one file can't overshoot
   if (policy.level == SandboxLevel::kStrict) {
@@ -406,9 +409,15 @@ Result<SandboxOutcome> Sandbox::run(const SandboxPolicy& policy, const std::vect
 
   std::optional<uid_t> uid;
   uid_t base = policy.uid_base ? policy.uid_base : kDefaultUidBase;
-  struct stat owner {};
-  ::stat(policy.workdir.c_str(), &owner);
+  std::optional<OwnershipSnapshot> owners;
   if (policy.level != SandboxLevel::kNone && probe_.host_root) {
+    // A scientist killed during an earlier run left entries to that run's pool uid: they
+    // belong to the directory's owner (its parent's, when the directory itself is left
+    // over), or the snapshot would record the stale uid as their owner.
+    SCI_TRY(repair_leftover_ownership(policy.workdir, base));
+    // Recorded before anything changes: restored exactly after the run.
+    SCI_ASSIGN_OR_RETURN(auto snapshot, OwnershipSnapshot::take(policy.workdir));
+    owners = std::move(snapshot);
     SCI_TRY(check_reachable(policy.workdir));
     uid = uid_pool().acquire(base);
     if (!uid) return make_error(ErrorCode::kUnavailable, "sandbox: more than 64 concurrent runs");
@@ -417,7 +426,7 @@ Result<SandboxOutcome> Sandbox::run(const SandboxPolicy& policy, const std::vect
     spec.run_as = RunAs{*uid, *uid};
     std::vector<fsys::path> keep;
     for (const auto& f : policy.protected_files) keep.push_back(policy.workdir / f);
-    chown_tree(policy.workdir, *uid, *uid, keep);
+    owners->hand_to(*uid, *uid, keep);
     result.run_uid = std::to_string(*uid);
   } else if (policy.level != SandboxLevel::kNone && spec.limits.max_processes > 0) {
     // Without a dedicated uid, RLIMIT_NPROC counts all our processes: budget on top.
@@ -426,14 +435,18 @@ Result<SandboxOutcome> Sandbox::run(const SandboxPolicy& policy, const std::vect
 
   auto outcome = runner_.run(spec);
   if (uid) {
-    chown_tree(policy.workdir, owner.st_uid, owner.st_gid, {});
+    owners->restore(*uid);
     uid_pool().release(base, *uid);
   }
   if (!outcome.ok()) return outcome.error();
   result.process = std::move(outcome).value();
-  // A single file over the quota trips RLIMIT_FSIZE (SIGXFSZ) before the watchdog sees it.
-  if (policy.disk_quota_bytes > 0 && result.process.kind == ExitKind::kKilled && result.process.signal == SIGXFSZ)
-    result.process.kind = ExitKind::kQuotaExceeded;
+  if (result.process.memory_limit == MemoryEnforcement::kRlimitAs && policy.limits.memory_bytes > 0) {
+    result.warnings.push_back(fmt::format(
+        "memory limit is per process (RLIMIT_AS, {} MB each) plus a total sampled every 100 ms (not a hard "
+        "limit: a fast allocation can pass it between samples); no run cgroup here ({})",
+        policy.limits.memory_bytes >> 20, probe_cgroup().detail));
+    log::warn("{}", result.warnings.back());
+  }
 
   auto after = hash_files(policy.workdir, policy.protected_files);
   for (const auto& [file, hash] : before)

@@ -62,8 +62,9 @@ struct SandboxPolicy {
   NetworkAccess network = NetworkAccess::kOff;
   std::vector<std::string> gpus;  // CUDA_VISIBLE_DEVICES; empty = no GPU visible
   std::vector<int> cpu_ids;       // CPUs the run is pinned to (and thread pools sized for); empty = no pinning
-  ResourceLimits limits;          // max_processes is the sandbox's own process budget
-  std::uint64_t disk_quota_bytes = 0;  // watchdog on workdir; 0 = off
+  ResourceLimits limits;          // max_processes is the sandbox's own process budget; memory_bytes the run's
+  std::uint64_t disk_quota_bytes = 0;  // watchdog on workdir (allocated blocks); 0 = off
+  std::uint64_t max_files = 100000;    // entries the workdir may hold (watchdog); 0 = off
   std::chrono::milliseconds timeout{0};
   std::chrono::milliseconds kill_grace{2000};
   std::uint64_t max_output_bytes = 64ull << 20;
@@ -78,6 +79,7 @@ struct SandboxOutcome {
   std::vector<std::string> tampered_files;  // protected files changed, added or removed
   std::vector<std::string> warnings;        // e.g. the degraded-mode warning
   std::string run_uid;                      // host uid the run used ("" = ours)
+  // How limits.memory_bytes held: process.memory_limit ("cgroup" or "per-process RLIMIT_AS").
   bool tampered() const { return !tampered_files.empty(); }
 };
 

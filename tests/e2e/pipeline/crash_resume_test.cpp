@@ -6,6 +6,8 @@
 // resumes the same way.
 #include <signal.h>
 
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -72,6 +74,14 @@ TEST_P(CrashResumeTest, ResumeFinishesWithIdenticalFinishedArtifactsAndNoRepeate
 
   auto ideas = idea_dirs(batch);
   ASSERT_EQ(ideas.size(), 2u) << resumed.output;
+  // Nothing a killed run handed to its sandbox uid stays that uid's (issue #22).
+  std::error_code ec;
+  for (auto it = stdfs::recursive_directory_iterator(batch, ec); !ec && it != stdfs::recursive_directory_iterator();
+       it.increment(ec)) {
+    struct stat st {};
+    ASSERT_EQ(::lstat(it->path().c_str(), &st), 0);
+    EXPECT_FALSE(st.st_uid >= 61000 && st.st_uid < 61064) << it->path() << " is owned by sandbox uid " << st.st_uid;
+  }
   for (const auto& [name, idea_dir] : ideas) {
     json state = json::parse(fs::read_file(idea_dir / "state.json").value_or("{}"), nullptr, false);
     EXPECT_EQ(state.value("next", ""), "done") << name << ": " << state.dump();

@@ -47,8 +47,9 @@ class LocalRunExecutorTest : public ::testing::Test {
     ASSERT_TRUE(fs::write_file_atomic(idea_ / rel, text).ok());
   }
 
-  Result<RunResult> run(int run_index = 1, int attempt = 1, int timeout_s = 0) {
+  Result<RunResult> run(int run_index = 1, int attempt = 1, int timeout_s = 0, int memory_mb = 0) {
     LocalRunExecutorOptions o;
+    o.memory_mb = memory_mb;
     o.kill_grace_s = 1;
     o.max_processes = 128;
     o.disk_quota_mb = 256;
@@ -87,6 +88,30 @@ TEST_F(LocalRunExecutorTest, SuccessfulRunValidatesResultsSnapshotsCodeAndRecord
   auto attempt = json::parse_file((idea_ / "attempts" / "run_1.1" / "attempt.json").string());
   ASSERT_TRUE(attempt.ok());
   EXPECT_EQ((*attempt)["status"].get<std::string>(), "succeeded");
+}
+
+TEST_F(LocalRunExecutorTest, ForksTogetherOverTheMemoryLimitFailTheRunAndTheRecordSaysHowTheLimitHeld) {
+  // Four children of 200 MB each, touched and held together, against a 512 MB limit.
+  write("experiment.py",
+        "import os, time\n"
+        "kids = []\n"
+        "for i in range(4):\n"
+        "    pid = os.fork()\n"
+        "    if pid == 0:\n"
+        "        block = b'\\x01' * (200 << 20)\n"
+        "        time.sleep(4)\n"
+        "        os._exit(0)\n"
+        "    kids.append(pid)\n"
+        "raise SystemExit(sum(os.waitpid(p, 0)[1] != 0 for p in kids))\n");
+  auto r = run(1, 1, 60, 512);
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r->status, RunStatus::kFailed);
+  EXPECT_NE(r->message.find("memory limit exceeded"), std::string::npos) << r->message;
+  auto attempt = json::parse_file((idea_ / "attempts" / "run_1.1" / "attempt.json").string());
+  ASSERT_TRUE(attempt.ok());
+  const std::string how = (*attempt)["rules"]["memory_limit"].get<std::string>();
+  EXPECT_TRUE(how == "cgroup" || how == "per-process RLIMIT_AS") << how;
+  EXPECT_EQ((*attempt)["exit_kind"].get<std::string>(), "memory_limit_exceeded");
 }
 
 TEST_F(LocalRunExecutorTest, FailedAttemptIsKeptUnderAttemptsAndNeverInRunDir) {

@@ -259,18 +259,6 @@ TEST(SandboxRunTest, ChangedOrDeletedProtectedFilesAreReportedAsTampering) {
   EXPECT_EQ(r->tampered_files, (std::vector<std::string>{"data.csv", "harness.py"}));
 }
 
-TEST(SandboxRunTest, FileSizeSignalUnderAQuotaCountsAsQuotaExceeded) {
-  auto dir = testing::fresh_temp_dir("sandbox_fake_xfsz");
-  FakeProcessRunner runner;
-  runner.push_outcome(ExitKind::kKilled, 128 + SIGXFSZ, "", SIGXFSZ);
-  Sandbox sandbox(runner, fake_probe(true));
-  SandboxPolicy p = policy_for(dir);
-  p.disk_quota_bytes = 1 << 20;
-  auto r = sandbox.run(p, {"true"}, {}, {});
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->process.kind, ExitKind::kQuotaExceeded);
-}
-
 TEST(SandboxRunTest, RelativeOrMissingWorkdirIsABadPolicy) {
   FakeProcessRunner runner;
   Sandbox sandbox(runner, fake_probe(true));
