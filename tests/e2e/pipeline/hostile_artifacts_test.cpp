@@ -88,8 +88,9 @@ class HostileArtifacts : public ::testing::Test {
   // Runs `code` as the experiment would: python3 in the sandbox, cwd = the idea directory.
   void plant(const std::string& code) {
     ASSERT_TRUE(fs::write_file_atomic(idea_dir_ / "plant.py", code).ok());
-    auto r = run_scientist({"sandbox", "run", "--workdir", idea_dir_.string(), "--timeout-s", "60", "--disk-quota-mb",
-                            "512", "--", "/usr/bin/python3", "plant.py"},
+    // --force: an idea directory is not one `sandbox run` made (it has no .sandbox/ yet).
+    auto r = run_scientist({"sandbox", "run", "--workdir", idea_dir_.string(), "--force", "--timeout-s", "60",
+                            "--disk-quota-mb", "512", "--", "/usr/bin/python3", "plant.py"},
                            dir_, env(), 120);
     ASSERT_EQ(r.exit_code, 0) << r.output;
     stdfs::remove(idea_dir_ / "plant.py");
