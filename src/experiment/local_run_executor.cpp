@@ -301,7 +301,8 @@ Result<RunResult> LocalRunExecutor::run(const templates::Manifest& manifest, con
                 {"disk_quota_mb", quota_mb},
                 {"max_processes", max_procs},
                 {"max_output_mb", options_.max_output_mb},
-                {"network", policy.network == proc::NetworkAccess::kOn ? "on" : "off"},
+                {"network", so.network.name},  // off | on | not_isolated (degraded, none)
+                {"network_detail", so.network.description},
                 {"gpus", request.gpus},
                 {"cpus", request.cpu_ids},
                 {"run_uid", so.run_uid},

@@ -115,6 +115,7 @@ const char* stage_name(int stage) {
     case 4: return "switching user";
     case 5: return "exec";
     case 6: return "setting the CPU affinity";
+    case 7: return "keeping an inherited descriptor open";
     default: return "preparing the child";
   }
 }
@@ -128,7 +129,10 @@ Result<int> open_output(const std::filesystem::path& path) {
   if (path.empty()) return -1;
   std::error_code ec;
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // Logs may sit in a folder an earlier sandboxed run could write: a symlink or a hard
+  // link planted at the path is replaced, never written through.
+  ::unlink(path.c_str());
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) return make_error(ErrorCode::kIo, fmt::format("cannot create {}: {}", path.string(), std::strerror(errno)));
   return fd;
 }
@@ -224,6 +228,12 @@ Result<ProcessOutcome> PosixProcessRunner::run(const ProcessSpec& spec) {
     for (int id : spec.cpu_ids) CPU_SET_S(static_cast<size_t>(id), cpu_mask_bytes, cpu_mask.data());
   }
 
+  std::vector<int> inherited = spec.inherited_fds;
+  std::sort(inherited.begin(), inherited.end());
+  inherited.erase(std::unique(inherited.begin(), inherited.end()), inherited.end());
+  if (!inherited.empty() && inherited.front() < 3)
+    return make_error(ErrorCode::kInvalidArgument, "ProcessRunner: inherited descriptors must be >= 3");
+
   ProcessOutcome outcome;
   Stream out, err;
   out.tail_bytes = err.tail_bytes = spec.tail_bytes;
@@ -279,7 +289,14 @@ Result<ProcessOutcome> PosixProcessRunner::run(const ProcessSpec& spec) {
         child_fail(status_pipe[1], 4);
     }
     // Every other descriptor (including other threads' files) is closed here.
-    ::syscall(SYS_close_range, 3u, ~0u, 0u);
+    for (int fd : inherited)
+      if (::fcntl(fd, F_SETFD, 0) != 0) child_fail(status_pipe[1], 7);
+    unsigned next_fd = 3;
+    for (int fd : inherited) {
+      if (static_cast<unsigned>(fd) > next_fd) ::syscall(SYS_close_range, next_fd, static_cast<unsigned>(fd) - 1, 0u);
+      next_fd = static_cast<unsigned>(fd) + 1;
+    }
+    ::syscall(SYS_close_range, next_fd, ~0u, 0u);
     ::execve(exe.c_str(), cargv.data(), cenv.data());
     child_fail(status_pipe[1], 5);
   }
@@ -346,6 +363,7 @@ Result<ProcessOutcome> PosixProcessRunner::run(const ProcessSpec& spec) {
       if (spec.quota.max_bytes > 0 && now - last_quota_check >= quota_poll) {
         last_quota_check = now;
         auto used = fs::directory_size_bytes(spec.quota.dir);
+        for (const auto& extra : spec.quota.extra_dirs) used += fs::directory_size_bytes(extra);
         outcome.peak_disk_bytes = std::max<std::uint64_t>(outcome.peak_disk_bytes, used);
         if (used > spec.quota.max_bytes) {
           // Filling the disk is stopped hard: no grace period.

@@ -33,12 +33,14 @@ struct RunAs {
   gid_t gid = 0;
 };
 
-// Disk-usage watchdog: the runner polls `dir` and kills the group once it holds more
-// than `max_bytes` (outcome kQuotaExceeded). max_bytes 0 = off.
+// Disk-usage watchdog: the runner polls `dir` (plus `extra_dirs`, e.g. the sandbox's
+// per-run scratch) and kills the group once they hold more than `max_bytes` together
+// (outcome kQuotaExceeded). max_bytes 0 = off.
 struct DiskQuota {
   std::filesystem::path dir;
   std::uint64_t max_bytes = 0;
   std::chrono::milliseconds poll{50};
+  std::vector<std::filesystem::path> extra_dirs;
 };
 
 struct ProcessSpec {
@@ -56,6 +58,10 @@ struct ProcessSpec {
   std::optional<RunAs> run_as;  // also: after the run every process of this uid is killed
   DiskQuota quota;
   std::vector<int> cpu_ids;  // CPUs the child (and all it starts) may run on; empty = inherited
+  // Descriptors (each >= 3, owned and closed by the caller) the child keeps open across
+  // exec under the same numbers, e.g. the filter of bwrap's --seccomp FD. Every other
+  // descriptor above 2 is closed.
+  std::vector<int> inherited_fds;
 };
 
 enum class ExitKind { kCompleted, kTimedOut, kKilled, kOutputLimitExceeded, kCancelled, kQuotaExceeded };
