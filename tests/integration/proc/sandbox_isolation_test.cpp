@@ -152,16 +152,19 @@ TEST_P(SandboxTmpfsTest, WritingTwoHundredMegabytesStaysWithinTheQuota) {
   auto p = policy();
   p.disk_quota_bytes = 50u << 20;
   p.timeout = std::chrono::seconds(30);
-  // Progress goes out unbuffered after every MB that was really written.
+  // Files of 10 MB each (one file alone would trip RLIMIT_FSIZE); progress goes out
+  // unbuffered after every MB that was really written.
   auto r = python(p, std::string(R"(import os
 target = ')") + GetParam() + R"('
 chunk = b'x' * (1 << 20)
 total = 0
 try:
-    fd = os.open(os.path.join(target, 'fill.bin'), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    for _ in range(200):
-        total += os.write(fd, chunk)
-        os.write(1, b'written %d\n' % total)
+    for i in range(20):
+        fd = os.open(os.path.join(target, 'fill_%d.bin' % i), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        for _ in range(10):
+            total += os.write(fd, chunk)
+            os.write(1, b'written %d\n' % total)
+        os.close(fd)
 except OSError as e:
     print('ERR', e, flush=True)
 )");
