@@ -5,6 +5,7 @@
 #include "proc/seccomp_filter.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <sys/mman.h>
@@ -15,16 +16,14 @@
 #include <mutex>
 #include <optional>
 
-#include <fmt/format.h>
-
 namespace sci::proc {
 namespace {
 
 enum class Kind {
-  kDeny,         // EPERM, whatever the arguments
-  kNoSys,        // ENOSYS (clone3: callers fall back to clone)
-  kCloneNsFlags, // EPERM when the flags ask for a new namespace
-  kPersonality,  // EPERM for anything but PER_LINUX (0) and the query (0xffffffff)
+  kDeny,          // EPERM, whatever the arguments
+  kNoSys,         // ENOSYS (clone3: callers fall back to clone)
+  kCloneNsFlags,  // EPERM when the flags ask for a new namespace
+  kPersonality,   // EPERM for anything but PER_LINUX (0) and the query (0xffffffff)
 };
 
 struct RuleSpec {
@@ -91,7 +90,8 @@ const char* action_text(Kind kind) {
     case Kind::kDeny: return "EPERM";
     case Kind::kNoSys: return "ENOSYS (glibc falls back to clone)";
     case Kind::kCloneNsFlags:
-      return "EPERM with CLONE_NEWUSER, NEWNS, NEWNET, NEWPID, NEWIPC, NEWUTS or NEWCGROUP (threads and fork pass)";
+      return "EPERM with CLONE_NEWUSER, NEWNS, NEWNET, NEWPID, NEWIPC, NEWUTS or NEWCGROUP (threads and fork "
+             "pass)";
     case Kind::kPersonality: return "EPERM except PER_LINUX and the query (0xffffffff)";
   }
   return "?";
@@ -107,10 +107,11 @@ Error libseccomp_error(const std::string& what, int rc) {
 Result<int> add_rules(scmp_filter_ctx ctx, const RuleSpec& rule) {
   int nr = seccomp_syscall_resolve_name(rule.name);
   if (nr == __NR_SCMP_ERROR)
-    return make_error(ErrorCode::kUnavailable,
-                      fmt::format("seccomp filter unavailable: libseccomp does not know the syscall {}: install "
-                                  "libseccomp2 >= 2.5 or use --sandbox degraded",
-                                  rule.name));
+    return make_error(
+        ErrorCode::kUnavailable,
+        fmt::format("seccomp filter unavailable: libseccomp does not know the syscall {}: install "
+                    "libseccomp2 >= 2.5 or use --sandbox degraded",
+                    rule.name));
   const std::uint32_t eperm = SCMP_ACT_ERRNO(EPERM);
   int rc = 0;
   switch (rule.kind) {
@@ -205,7 +206,8 @@ Result<SeccompFd> open_seccomp_fd() {
   if (raw < 3) {
     int moved = ::fcntl(raw, F_DUPFD_CLOEXEC, 3);
     ::close(raw);
-    if (moved < 0) return make_error(ErrorCode::kIo, fmt::format("fcntl(F_DUPFD_CLOEXEC): {}", std::strerror(errno)));
+    if (moved < 0)
+      return make_error(ErrorCode::kIo, fmt::format("fcntl(F_DUPFD_CLOEXEC): {}", std::strerror(errno)));
     raw = moved;
   }
   SeccompFd fd(raw);
@@ -213,7 +215,8 @@ Result<SeccompFd> open_seccomp_fd() {
   for (size_t off = 0; off < bytes.size();) {
     ssize_t w = ::write(fd.get(), bytes.data() + off, bytes.size() - off);
     if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return make_error(ErrorCode::kIo, fmt::format("writing the seccomp filter: {}", std::strerror(errno)));
+    if (w <= 0)
+      return make_error(ErrorCode::kIo, fmt::format("writing the seccomp filter: {}", std::strerror(errno)));
     off += static_cast<size_t>(w);
   }
   if (::lseek(fd.get(), 0, SEEK_SET) != 0)

@@ -2,10 +2,10 @@
 // swapped for a symlink by one run is never written through by the next, the degraded
 // level says its network is not isolated (output, --json, doctor), and a config file
 // inside --workdir is refused before anything runs. Every call has a hard timeout.
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "base/fs.h"
@@ -40,32 +40,34 @@ TEST_P(SandboxLogLinkTest, ALogSwappedForASymlinkIsNotWrittenThroughByTheNextRun
   ASSERT_TRUE(fs::write_file_atomic(precious, "precious host data\n").ok());
 
   // As root the run has its own uid: it cannot write the host's files itself, only plant links.
-  auto planted = run_scientist({"sandbox", "run", "--sandbox", level, "--workdir", work.string(), "--timeout-s", "20",
-                                "--", "/bin/sh", "-c",
-                                "rm -f .sandbox/stdout.txt 2>/dev/null; ln -sf " + precious.string() +
-                                    " .sandbox/stdout.txt 2>/dev/null || { mv .sandbox .old && mkdir .sandbox && "
-                                    "ln -s " + precious.string() + " .sandbox/stdout.txt; }; echo planted"},
-                               {}, {}, 60);
+  auto planted =
+      run_scientist({"sandbox", "run", "--sandbox", level, "--workdir", work.string(), "--timeout-s", "20",
+                     "--", "/bin/sh", "-c",
+                     "rm -f .sandbox/stdout.txt 2>/dev/null; ln -sf " + precious.string() +
+                         " .sandbox/stdout.txt 2>/dev/null || { mv .sandbox .old && mkdir .sandbox && "
+                         "ln -s " +
+                         precious.string() + " .sandbox/stdout.txt; }; echo planted"},
+                    {}, {}, 60);
   ASSERT_EQ(planted.exit_code, 0) << planted.output;
   struct stat st {};
   ASSERT_EQ(::lstat((work / ".sandbox" / "stdout.txt").c_str(), &st), 0) << planted.output;
   ASSERT_TRUE(S_ISLNK(st.st_mode)) << "run 1 could not plant the link, the test proves nothing";
 
-  auto second = run_scientist({"sandbox", "run", "--sandbox", level, "--workdir", work.string(), "--timeout-s", "20",
-                               "--", "/bin/echo", "overwritten by run 2"},
+  auto second = run_scientist({"sandbox", "run", "--sandbox", level, "--workdir", work.string(),
+                               "--timeout-s", "20", "--", "/bin/echo", "overwritten by run 2"},
                               {}, {}, 60);
   EXPECT_EQ(second.exit_code, 0) << second.output;
   EXPECT_EQ(*fs::read_file(precious), "precious host data\n");
   EXPECT_EQ(*fs::read_file(work / ".sandbox" / "stdout.txt"), "overwritten by run 2\n");
 
   // The folder itself replaced by a link to a host directory.
-  auto swapped = run_scientist({"sandbox", "run", "--sandbox", level, "--workdir", work.string(), "--timeout-s", "20",
-                                "--", "/bin/sh", "-c",
-                                "mv .sandbox .old2 && ln -s " + host_dir.string() + " .sandbox && echo swapped"},
-                               {}, {}, 60);
+  auto swapped = run_scientist(
+      {"sandbox", "run", "--sandbox", level, "--workdir", work.string(), "--timeout-s", "20", "--", "/bin/sh",
+       "-c", "mv .sandbox .old2 && ln -s " + host_dir.string() + " .sandbox && echo swapped"},
+      {}, {}, 60);
   ASSERT_EQ(swapped.exit_code, 0) << swapped.output;
-  auto third = run_scientist({"sandbox", "run", "--sandbox", level, "--workdir", work.string(), "--timeout-s", "20",
-                              "--", "/bin/echo", "third"},
+  auto third = run_scientist({"sandbox", "run", "--sandbox", level, "--workdir", work.string(), "--timeout-s",
+                              "20", "--", "/bin/echo", "third"},
                              {}, {}, 60);
   EXPECT_EQ(third.exit_code, 0) << third.output;
   EXPECT_FALSE(fsys::exists(host_dir / "stdout.txt")) << "run 3 wrote its log into the host directory";
@@ -81,22 +83,23 @@ TEST(SandboxCliNetworkTest, DegradedSaysItsNetworkIsNotIsolatedInOutputJsonAndDo
   auto work = fresh_temp_dir("cli_degraded_network");
   ::chmod(work.c_str(), 0755);
   const std::string expected = "not isolated (degraded level has no network namespace)";
-  auto text = run_scientist(
-      {"sandbox", "run", "--sandbox", "degraded", "--network", "off", "--workdir", work.string(), "--", "/bin/true"}, {},
-      {}, 60);
+  auto text = run_scientist({"sandbox", "run", "--sandbox", "degraded", "--network", "off", "--workdir",
+                             work.string(), "--", "/bin/true"},
+                            {}, {}, 60);
   EXPECT_EQ(text.exit_code, 0) << text.output;
   EXPECT_NE(text.output.find("network: " + expected), std::string::npos) << text.output;
   EXPECT_EQ(text.output.find("network off"), std::string::npos) << text.output;
 
-  auto js = run_scientist({"sandbox", "run", "--sandbox", "degraded", "--workdir", work.string(), "--json", "--",
-                           "/bin/true"},
-                          {}, {}, 60);
+  auto js = run_scientist(
+      {"sandbox", "run", "--sandbox", "degraded", "--workdir", work.string(), "--json", "--", "/bin/true"},
+      {}, {}, 60);
   auto j = json_of(js);
   ASSERT_TRUE(j.is_object()) << js.output;
   EXPECT_EQ(j.value("network", ""), "not_isolated") << js.output;
   EXPECT_EQ(j.value("network_detail", ""), expected) << js.output;
 
-  auto doctor = run_scientist({"doctor", "--json", "--no-pdf"}, work, {"SCIENTIST_SANDBOX_LEVEL=degraded"}, 120);
+  auto doctor =
+      run_scientist({"doctor", "--json", "--no-pdf"}, work, {"SCIENTIST_SANDBOX_LEVEL=degraded"}, 120);
   auto d = json_of(doctor);
   ASSERT_TRUE(d.is_object()) << doctor.output;
   std::map<std::string, std::string> detail;
@@ -112,10 +115,11 @@ TEST(SandboxCliConfigTest, AConfigFileInsideTheWorkdirIsRefusedBeforeAnythingRun
   auto work = fresh_temp_dir("cli_config_in_workdir");
   ::chmod(work.c_str(), 0755);
   const std::string key = "s2-fake-key-must-not-leak-4242";
-  ASSERT_TRUE(fs::write_file_atomic(work / "scientist.toml", "[secrets]\ns2_api_key = \"" + key + "\"\n").ok());
+  ASSERT_TRUE(
+      fs::write_file_atomic(work / "scientist.toml", "[secrets]\ns2_api_key = \"" + key + "\"\n").ok());
   for (const char* level : {"auto", "degraded"}) {
-    auto r = run_scientist({"--config", (work / "scientist.toml").string(), "sandbox", "run", "--sandbox", level,
-                            "--workdir", work.string(), "--", "/bin/cat", "scientist.toml"},
+    auto r = run_scientist({"--config", (work / "scientist.toml").string(), "sandbox", "run", "--sandbox",
+                            level, "--workdir", work.string(), "--", "/bin/cat", "scientist.toml"},
                            {}, {}, 60);
     EXPECT_NE(r.exit_code, 0) << level << ": " << r.output;
     EXPECT_EQ(r.output.find(key), std::string::npos) << level << ": the run read the key:\n" << r.output;

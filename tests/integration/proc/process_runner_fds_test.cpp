@@ -3,10 +3,9 @@
 // every other one above 2 is closed, and a log path that is a planted symlink is replaced,
 // never written through. Each child has a timeout.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include "base/fs.h"
 #include "proc/process_runner.h"

@@ -3,10 +3,9 @@
 // no unbounded tmpfs (writes to /tmp, /dev/shm, /dev, /home and /root count against the
 // disk quota or fail), and a fresh HOME per run (nothing planted there runs again).
 // Every run has its own timeout and a small quota, so a regression fails, not hangs.
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include "base/fs.h"
 #include "base/strings.h"
@@ -73,7 +72,8 @@ TEST_F(SandboxIsolationTest, NestedNamespacesPtraceAndClone3AreRefused) {
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   EXPECT_NE(r->process.stdout_tail.find("unshare=1"), std::string::npos)
       << r->process.stdout_tail << r->process.stderr_tail;
-  EXPECT_NE(r->process.stderr_tail.find("Operation not permitted"), std::string::npos) << r->process.stderr_tail;
+  EXPECT_NE(r->process.stderr_tail.find("Operation not permitted"), std::string::npos)
+      << r->process.stderr_tail;
 
   auto p = python(policy(), R"(import ctypes, os
 libc = ctypes.CDLL(None, use_errno=True)
@@ -102,7 +102,8 @@ print('personality_set', r, ctypes.get_errno())
   EXPECT_NE(out.find("clone_newuser -1 1\n"), std::string::npos) << out;
   EXPECT_NE(out.find("clone3 -1 38\n"), std::string::npos) << out;  // ENOSYS: glibc falls back to clone
   EXPECT_NE(out.find("unshare -1 1\n"), std::string::npos) << out;
-  EXPECT_NE(out.find("personality_query ok\n"), std::string::npos) << out;  // the default persona stays usable
+  EXPECT_NE(out.find("personality_query ok\n"), std::string::npos)
+      << out;  // the default persona stays usable
   EXPECT_NE(out.find("personality_set -1 1\n"), std::string::npos) << out;
 }
 
@@ -137,7 +138,8 @@ TEST_F(SandboxIsolationTest, TorchImportsUnderTheFilter) {
   probe.timeout = std::chrono::seconds(120);
   auto has = host.run(probe);
   if (!has.ok() || !has->ok()) GTEST_SKIP() << "torch is not installed for /usr/bin/python3 (python3-torch)";
-  auto r = python(policy(), "import torch\nx = torch.ones(64, 64)\nprint('torch', int((x @ x).sum().item()))");
+  auto r =
+      python(policy(), "import torch\nx = torch.ones(64, 64)\nprint('torch', int((x @ x).sum().item()))");
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   EXPECT_TRUE(r->process.ok()) << r->process.stderr_tail;
   EXPECT_NE(r->process.stdout_tail.find("torch 262144"), std::string::npos) << r->process.stdout_tail;
@@ -145,7 +147,7 @@ TEST_F(SandboxIsolationTest, TorchImportsUnderTheFilter) {
 
 // Issue #22: /tmp, /dev/shm, /dev, /home and /root were tmpfs of half the RAM each,
 // outside the quota (480 MB written under a 50 MB quota). Now each write of 200 MB ends in
-// quota exceeded or a write error after at most the quota and a little slack.
+// quota exceeded or a write error after less than twice the quota (the watchdog polls).
 class SandboxTmpfsTest : public SandboxIsolationTest, public ::testing::WithParamInterface<const char*> {};
 
 TEST_P(SandboxTmpfsTest, WritingTwoHundredMegabytesStaysWithinTheQuota) {
@@ -155,7 +157,8 @@ TEST_P(SandboxTmpfsTest, WritingTwoHundredMegabytesStaysWithinTheQuota) {
   // Files of 10 MB each (one file alone would trip RLIMIT_FSIZE); progress goes out
   // unbuffered after every MB that was really written.
   auto r = python(p, std::string(R"(import os
-target = ')") + GetParam() + R"('
+target = ')") + GetParam() +
+                         R"('
 chunk = b'x' * (1 << 20)
 total = 0
 try:
@@ -175,11 +178,14 @@ except OSError as e:
     if (str::starts_with(line, "written ")) written = std::stoull(std::string(line.substr(8)));
   const bool stopped = r->process.kind == ExitKind::kQuotaExceeded || out.find("ERR") != std::string::npos;
   EXPECT_TRUE(stopped) << GetParam() << ": " << describe_outcome(r->process) << "\n" << out.substr(0, 300);
-  EXPECT_LE(written, p.disk_quota_bytes + (16u << 20)) << GetParam() << ": " << describe_outcome(r->process);
+  // Slack as in the disk-filler test: the watchdog polls, and on a loaded machine a writer
+  // gets some MB past the quota between two polls; the unbounded tmpfs took all 200 MB.
+  EXPECT_LT(written, 2 * p.disk_quota_bytes) << GetParam() << ": " << describe_outcome(r->process);
   EXPECT_LT(r->process.wall_s, 30.0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Places, SandboxTmpfsTest, ::testing::Values("/tmp", "/dev/shm", "/dev", "/home", "/root"),
+INSTANTIATE_TEST_SUITE_P(Places, SandboxTmpfsTest,
+                         ::testing::Values("/tmp", "/dev/shm", "/dev", "/home", "/root"),
                          [](const ::testing::TestParamInfo<const char*>& param_info) {
                            std::string n = param_info.param;
                            for (auto& c : n)
@@ -226,11 +232,13 @@ print('HOME=' + home)
   EXPECT_FALSE(fsys::exists(workdir_ / "marker_usercustomize")) << "usercustomize.py from run 1 ran in run 2";
   EXPECT_FALSE(fsys::exists(workdir_ / "marker_pth")) << "the .pth from run 1 ran in run 2";
   if (GetParam() == SandboxLevel::kStrict) {
-    EXPECT_NE(second->process.stdout_tail.find("second False"), std::string::npos) << second->process.stdout_tail;
+    EXPECT_NE(second->process.stdout_tail.find("second False"), std::string::npos)
+        << second->process.stdout_tail;
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Levels, SandboxHomeTest, ::testing::Values(SandboxLevel::kStrict, SandboxLevel::kDegraded),
+INSTANTIATE_TEST_SUITE_P(Levels, SandboxHomeTest,
+                         ::testing::Values(SandboxLevel::kStrict, SandboxLevel::kDegraded),
                          [](const ::testing::TestParamInfo<SandboxLevel>& param_info) {
                            return std::string(sandbox_level_name(param_info.param));
                          });
