@@ -204,6 +204,11 @@ TEST(BwrapArgumentsTest, NetworkOnAndGpusAreOptIn) {
   EXPECT_TRUE(contains_sequence(a, {"--unshare-all", "--share-net"}));
   EXPECT_TRUE(contains_sequence(a, {"--dev-bind", "/dev/nvidia0", "/dev/nvidia0"}));
   EXPECT_TRUE(contains_sequence(a, {"--dev-bind", "/dev/nvidiactl", "/dev/nvidiactl"}));
+  // The device nodes go into /dev before it turns read-only.
+  auto pos = [&](const std::vector<std::string>& seq) {
+    return std::search(a.begin(), a.end(), seq.begin(), seq.end()) - a.begin();
+  };
+  EXPECT_LT(pos({"--dev-bind", "/dev/nvidiactl", "/dev/nvidiactl"}), pos({"--remount-ro", "/dev"}));
 }
 
 TEST(SandboxRunTest, StrictWrapsTheCommandInBwrapWithTheRules) {
