@@ -96,6 +96,7 @@ int cmd_sandbox_run(Context& ctx, std::vector<std::string> args) {
   policy.max_output_bytes = max_output_mb << 20;
   policy.protected_files = protect;
   policy.uid_base = static_cast<uid_t>(ctx.config.get_int("sandbox.uid_base"));
+  policy.scratch_dir = ctx.config.get_string("sandbox.scratch_dir");
   if (!ctx.config.file_path().empty()) policy.hidden_paths.push_back(ctx.config.file_path());
 
   // Logs live beside the workdir's content, in a folder the command cannot mistake for its

@@ -237,6 +237,7 @@ Result<RunResult> LocalRunExecutor::run(const templates::Manifest& manifest, con
   policy.max_output_bytes = options_.max_output_mb << 20;
   policy.protected_files = manifest.protected_files;
   policy.uid_base = static_cast<uid_t>(options_.uid_base);
+  policy.scratch_dir = options_.scratch_dir;
 
   auto argv = run_argv(manifest, i);
   proc::Sandbox sandbox(*options_.runner, probe_);

@@ -110,6 +110,25 @@ TEST(SandboxCliNetworkTest, DegradedSaysItsNetworkIsNotIsolatedInOutputJsonAndDo
   EXPECT_FALSE(detail["sandbox enforces"].empty()) << doctor.output;
 }
 
+// HOME (and /tmp) live in a fresh directory under sandbox.scratch_dir, gone after the run.
+TEST(SandboxCliScratchTest, TheRunsHomeIsUnderTheConfiguredScratchDirAndIsRemovedAfterwards) {
+  auto root = fresh_temp_dir("cli_scratch_dir");
+  auto work = root / "work";
+  auto scratch = root / "scratch";
+  fsys::create_directories(work);
+  fsys::create_directories(scratch);
+  for (const auto& d : {root, work}) ::chmod(d.c_str(), 0755);
+  ::chmod(scratch.c_str(), 0711);
+  for (const char* level : {"auto", "degraded"}) {
+    auto r = run_scientist({"sandbox", "run", "--sandbox", level, "--workdir", work.string(), "--", "/bin/sh", "-c",
+                            "echo HOME=$HOME; touch $HOME/x"},
+                           {}, {"SCIENTIST_SANDBOX_SCRATCH_DIR=" + scratch.string()}, 60);
+    EXPECT_EQ(r.exit_code, 0) << level << ": " << r.output;
+    EXPECT_NE(r.output.find("HOME=" + scratch.string() + "/run-"), std::string::npos) << level << ": " << r.output;
+    EXPECT_TRUE(fsys::is_empty(scratch)) << level << ": the run's scratch outlived it";
+  }
+}
+
 // Issue #22: a config file inside --workdir was readable by the run (an S2 key leaked).
 TEST(SandboxCliConfigTest, AConfigFileInsideTheWorkdirIsRefusedBeforeAnythingRuns) {
   auto work = fresh_temp_dir("cli_config_in_workdir");
