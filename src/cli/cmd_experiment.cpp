@@ -87,6 +87,7 @@ int run_stage_command(Context& ctx, std::vector<std::string> args, StageName whi
   sandbox.max_processes = static_cast<int>(ctx.config.get_int("sandbox.max_processes"));
   sandbox.network = ctx.config.get_string("sandbox.network") == "on" ? proc::NetworkAccess::kOn
                                                                     : proc::NetworkAccess::kOff;
+  sandbox.scratch_dir = ctx.config.get_string("sandbox.scratch_dir");
   if (!ctx.config.file_path().empty()) sandbox.hidden_paths.push_back(ctx.config.file_path());
 
   std::unique_ptr<experiment::RunExecutor> executor;
