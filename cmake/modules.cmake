@@ -54,6 +54,7 @@ function(sci_add_modules)
 
   # Third-party libraries, each confined to its one home module (DESIGN.md §3).
   sci_link_external(base OpenSSL::Crypto)
+  sci_link_external(proc PkgConfig::SECCOMP)
   sci_link_external(http CURL::libcurl ${HTTPLIB_LIBRARY})
   target_include_directories(sci_http SYSTEM INTERFACE ${HTTPLIB_INCLUDE_DIR})
   sci_link_external(store SQLite::SQLite3)

@@ -6,7 +6,7 @@ set -euo pipefail
 BUILD_PKGS=(build-essential cmake pkg-config ninja-build
   libcurl4-openssl-dev nlohmann-json3-dev libcpp-httplib-dev libsqlite3-dev
   libcli11-dev libtomlplusplus-dev libfmt-dev libssl-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libpoppler-cpp-dev libpng-dev)
+  libgtest-dev libgmock-dev libbenchmark-dev libpoppler-cpp-dev libpng-dev libseccomp-dev)
 RUNTIME_PKGS=(bubblewrap python3 python3-numpy python3-matplotlib python3-scipy
   python3-torch libopenblas0-pthread texlive-latex-base texlive-latex-recommended texlive-fonts-recommended
   texlive-latex-extra latexmk chktex poppler-utils ca-certificates procps)

@@ -26,6 +26,7 @@ int cmd_doctor(Context& ctx, std::vector<std::string> args) {
   options.results_dir = ctx.config.get_string("general.results_dir");
   options.pdf = no_pdf ? pipeline::PdfMode::kSkipped : pipeline::PdfMode::kRequired;
   options.environment = env::snapshot();
+  options.sandbox_level = ctx.config.get_string("sandbox.level");
   options.llm_endpoints = pipeline::llm_endpoints(ctx.config);
   auto report = pipeline::run_doctor(options);
 

@@ -92,6 +92,7 @@ int run_stage_command(Context& ctx, std::vector<std::string> args, StageName whi
   sandbox.max_output_mb = static_cast<std::uint64_t>(ctx.config.get_int("sandbox.max_output_mb"));
   sandbox.kill_grace_s = static_cast<int>(ctx.config.get_int("sandbox.kill_grace_s"));
   sandbox.uid_base = static_cast<int>(ctx.config.get_int("sandbox.uid_base"));
+  sandbox.scratch_dir = ctx.config.get_string("sandbox.scratch_dir");
   if (!ctx.config.file_path().empty()) sandbox.hidden_paths.push_back(ctx.config.file_path());
 
   std::unique_ptr<experiment::RunExecutor> executor;

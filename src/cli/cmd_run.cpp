@@ -118,6 +118,7 @@ int execute_batch(Context& ctx, const pipeline::RunRequest& request) {
   doctor.results_dir = request.batch_dir.parent_path();
   doctor.pdf = request.no_pdf ? pipeline::PdfMode::kSkipped : pipeline::PdfMode::kRequired;
   doctor.environment = env::snapshot();
+  doctor.sandbox_level = ctx.config.get_string("sandbox.level");
   doctor.llm_endpoints = pipeline::llm_endpoints(ctx.config);
   auto report = pipeline::run_doctor(doctor);
   if (!report.can_run) {

@@ -116,10 +116,14 @@ int cmd_sandbox_run(Context& ctx, std::vector<std::string> args) {
   policy.max_output_bytes = max_output_mb << 20;
   policy.protected_files = protect;
   policy.uid_base = static_cast<uid_t>(ctx.config.get_int("sandbox.uid_base"));
+  policy.scratch_dir = ctx.config.get_string("sandbox.scratch_dir");
   if (!ctx.config.file_path().empty()) policy.hidden_paths.push_back(ctx.config.file_path());
 
-  // Logs live beside the workdir's content, in a folder the command cannot mistake for its own.
+  // Logs live beside the workdir's content, in a folder the command cannot mistake for its
+  // own. An earlier run owned the workdir and may have left links there: the folder is made
+  // anew, ours, before every run (and stays ours during it).
   auto logs = dir / proc::kSandboxMarker;
+  if (auto reset = proc::reset_private_dir(logs); !reset.ok()) return report_error(reset.error());
   proc::PosixProcessRunner runner;
   proc::Sandbox sandbox(runner, probe);
   auto outcome = sandbox.run(policy, command, logs / "stdout.txt", logs / "stderr.txt", &install_cancel_handlers());
@@ -146,7 +150,8 @@ int cmd_sandbox_run(Context& ctx, std::vector<std::string> args) {
                           {"tampered_files", o.tampered_files},
                           {"warnings", o.warnings},
                           {"run_uid", o.run_uid},
-                          {"network", net},
+                          {"network", o.network.name},
+                          {"network_detail", o.network.description},
                           {"cpus", policy.cpu_ids},
                           {"stdout_path", (logs / "stdout.txt").string()},
                           {"stderr_path", (logs / "stderr.txt").string()},
@@ -156,8 +161,8 @@ int cmd_sandbox_run(Context& ctx, std::vector<std::string> args) {
   } else {
     if (!p.stdout_tail.empty()) std::printf("%s%s", p.stdout_tail.c_str(), str::ends_with(p.stdout_tail, "\n") ? "" : "\n");
     if (!p.stderr_tail.empty()) std::fprintf(stderr, "%s%s", p.stderr_tail.c_str(), str::ends_with(p.stderr_tail, "\n") ? "" : "\n");
-    std::printf("sandbox %s: %s (%.1f s, network %s)\n", proc::sandbox_level_name(o.level), message.c_str(), p.wall_s,
-                net.c_str());
+    std::printf("sandbox %s: %s (%.1f s, network: %s)\n", proc::sandbox_level_name(o.level), message.c_str(), p.wall_s,
+                o.network.description.c_str());
   }
   if (p.kind == proc::ExitKind::kCancelled) return kExitInterrupted;
   return ok ? kExitOk : kExitFailure;

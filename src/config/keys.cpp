@@ -61,6 +61,7 @@ const std::vector<KeyInfo>& registry() {
         k("sandbox.max_files", T::kInt, "100000", "entries an idea directory may hold (watchdog); 0 = no limit"),
         k("sandbox.max_processes", T::kInt, "256", "process limit inside the sandbox"),
         k("sandbox.network", T::kString, "off", "on or off (templates may opt in)"),
+        k("sandbox.scratch_dir", T::kString, "", "where each run gets its private HOME, /tmp and /dev/shm (on disk, counted by the disk quota, deleted after the run); empty = /var/tmp/scientist-scratch-<uid>"),
         k("sandbox.uid_base", T::kInt, "61000", "as root, runs drop to uids uid_base..uid_base+63 (one per concurrent run)"),
         k("sandbox.max_output_mb", T::kInt, "64", "cap on each of stdout/stderr per run; over it the run is stopped"),
         k("sandbox.kill_grace_s", T::kInt, "10", "seconds between SIGTERM and SIGKILL when a run is stopped"),

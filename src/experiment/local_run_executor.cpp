@@ -235,6 +235,7 @@ Result<RunResult> LocalRunExecutor::run(const templates::Manifest& manifest, con
   policy.max_output_bytes = options_.max_output_mb << 20;
   policy.protected_files = manifest.protected_files;
   policy.uid_base = static_cast<uid_t>(options_.uid_base);
+  policy.scratch_dir = options_.scratch_dir;
 
   auto argv = run_argv(manifest, i);
   proc::Sandbox sandbox(*options_.runner, probe_);
@@ -307,7 +308,8 @@ Result<RunResult> LocalRunExecutor::run(const templates::Manifest& manifest, con
                 {"disk_quota_mb", quota_mb},
                 {"max_processes", max_procs},
                 {"max_output_mb", options_.max_output_mb},
-                {"network", policy.network == proc::NetworkAccess::kOn ? "on" : "off"},
+                {"network", so.network.name},  // off | on | not_isolated (degraded, none)
+                {"network_detail", so.network.description},
                 {"gpus", request.gpus},
                 {"cpus", request.cpu_ids},
                 {"run_uid", so.run_uid},

@@ -27,6 +27,7 @@ struct LocalRunExecutorOptions {
   std::uint64_t max_output_mb = 64;   // sandbox.max_output_mb, per stream
   int kill_grace_s = 10;              // SIGTERM -> SIGKILL
   int uid_base = 61000;               // sandbox.uid_base (only used as root)
+  std::filesystem::path scratch_dir;  // sandbox.scratch_dir; empty = the sandbox's default
   std::vector<std::filesystem::path> hidden_paths;  // e.g. scientist's config file
   proc::ProcessRunner* runner = nullptr;  // seam; nullptr = the real PosixProcessRunner
   const proc::SandboxProbe* probe = nullptr;  // seam; nullptr = proc::probe_sandbox()

@@ -75,6 +75,7 @@ class SandboxScriptRunner final : public ScriptRunner {
     policy.max_output_bytes = options_.max_output_mb << 20;
     policy.protected_files = manifest.protected_files;
     policy.uid_base = static_cast<uid_t>(options_.uid_base);
+    policy.scratch_dir = options_.scratch_dir;
 
     proc::Sandbox sandbox(*options_.runner, probe_);
     log::info("plot: {} (sandbox {}, timeout {} s)", str::join(request.argv, " "), proc::sandbox_level_name(level_),

@@ -140,22 +140,40 @@ DoctorReport run_doctor(const DoctorOptions& options) {
     }
   }
 
-  // Sandbox.
-  auto bwrap = proc::find_program("bwrap");
-  if (!bwrap) {
-    add({"sandbox", CheckStatus::kWarn, "bwrap not found: only the degraded sandbox is available",
-         "apt-get install bubblewrap"},
-        false);
+  // Sandbox: what this machine offers, the level the runs get and what it does and does not enforce.
+  const proc::SandboxProbe& probe = proc::probe_sandbox();
+  {
+    Check c{"sandbox", probe.strict_available() ? CheckStatus::kOk : CheckStatus::kWarn,
+            proc::describe_sandbox_availability(probe), ""};
+    if (probe.bwrap.empty()) c.fix = "apt-get install bubblewrap";
+    else if (!probe.namespaces_work)
+      c.fix = "enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1) or run outside this "
+              "container";
+    else if (!probe.seccomp_works)
+      c.fix = "install libseccomp2 and bubblewrap >= 0.3 (the strict level never runs without its seccomp filter)";
+    add(std::move(c), false);
+  }
+  auto request = proc::parse_sandbox_request(options.sandbox_level);
+  auto level = request.ok() ? proc::choose_sandbox_level(*request, probe, proc::UnsafeNoSandbox::kYes)
+                            : Result<proc::SandboxLevel>(request.error());
+  if (!level.ok()) {
+    add({"sandbox level", CheckStatus::kFail, level.error().message,
+         "set sandbox.level to auto or degraded, or fix what the message names"},
+        true);
   } else {
-    auto r = proc::run_capture({bwrap->string(), "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/",
-                                "--proc", "/proc", "--dev", "/dev", "true"},
-                               10s);
-    bool ok = r.ok() && r->exit_code == 0;
-    add({"sandbox", ok ? CheckStatus::kOk : CheckStatus::kWarn,
-         ok ? "strict (bwrap with namespaces)"
-            : "degraded: bwrap cannot create namespaces here (" +
-                  std::string(str::trim(r.ok() ? r->output : r.error().message)) + ")",
-         ok ? "" : "enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1) or run outside this container"},
+    const bool strict = *level == proc::SandboxLevel::kStrict;
+    const auto limits = proc::sandbox_level_limits(*level);
+    add({"sandbox level", strict ? CheckStatus::kOk : CheckStatus::kWarn,
+         fmt::format("{} (sandbox.level = {})", proc::sandbox_level_name(*level), options.sandbox_level),
+         strict ? "" : "install bubblewrap and libseccomp2 with working user namespaces for the strict level"},
+        false);
+    auto net = proc::network_state(*level, proc::NetworkAccess::kOff);
+    add({"sandbox network", net.name == "off" ? CheckStatus::kOk : CheckStatus::kWarn, "network: " + net.description,
+         net.name == "off" ? "" : "run where the strict level works to isolate the network"},
+        false);
+    add({"sandbox enforces", CheckStatus::kOk, str::join(limits.enforced, "; "), ""}, false);
+    add({"sandbox does not enforce", strict ? CheckStatus::kOk : CheckStatus::kWarn,
+         str::join(limits.not_enforced, "; "), ""},
         false);
   }
 

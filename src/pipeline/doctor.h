@@ -33,6 +33,7 @@ struct DoctorOptions {
   PdfMode pdf = PdfMode::kRequired;
   std::uint64_t min_free_disk_mb = 2048;
   std::map<std::string, std::string> environment;  // for key checks; names only are reported
+  std::string sandbox_level = "auto";  // sandbox.level: the level whose limits are reported
   // LLM endpoints to probe (base URLs of the configured providers; see llm_endpoints()).
   // Any HTTP answer counts as reachable; no answer within the timeout is a WARN.
   std::vector<std::string> llm_endpoints;

@@ -143,6 +143,7 @@ class ModuleStageDriver final : public ModuleDriver {
     exec.max_output_mb = static_cast<std::uint64_t>(config_.get_int("sandbox.max_output_mb"));
     exec.kill_grace_s = static_cast<int>(config_.get_int("sandbox.kill_grace_s"));
     exec.uid_base = static_cast<int>(config_.get_int("sandbox.uid_base"));
+    exec.scratch_dir = config_.get_string("sandbox.scratch_dir");
     if (!config_.file_path().empty()) exec.hidden_paths.push_back(config_.file_path());
     SCI_ASSIGN_OR_RETURN(executor_, experiment::make_local_run_executor(exec));
     // Code-running stages hold a slot: one GPU each when the machine has GPUs

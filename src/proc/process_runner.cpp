@@ -153,6 +153,7 @@ const char* stage_name(int stage) {
     case 5: return "exec";
     case 6: return "setting the CPU affinity";
     case 7: return "joining the run cgroup";
+    case 8: return "keeping an inherited descriptor open";
     default: return "preparing the child";
   }
 }
@@ -166,7 +167,10 @@ Result<int> open_output(const std::filesystem::path& path) {
   if (path.empty()) return -1;
   std::error_code ec;
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // Logs may sit in a folder an earlier sandboxed run could write: a symlink or a hard
+  // link planted at the path is replaced, never written through.
+  ::unlink(path.c_str());
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) return make_error(ErrorCode::kIo, fmt::format("cannot create {}: {}", path.string(), std::strerror(errno)));
   return fd;
 }
@@ -265,6 +269,7 @@ struct ChildPlan {
   ResourceLimits limits;  // address_space_bytes already includes the memory fallback
   std::optional<RunAs> run_as;
   int cgroup_procs_fd = -1;  // the child joins this cgroup first
+  std::vector<int> inherited;  // sorted, unique, each >= 3: kept open across exec
 };
 
 Status plan_child(const ProcessSpec& spec, const std::filesystem::path& program, ChildPlan& plan) {
@@ -275,6 +280,11 @@ Status plan_child(const ProcessSpec& spec, const std::filesystem::path& program,
   for (auto& e : plan.env_strings) plan.envp.push_back(e.data());
   plan.envp.push_back(nullptr);
   plan.cwd = spec.cwd.empty() ? std::string() : spec.cwd.string();
+  plan.inherited = spec.inherited_fds;
+  std::sort(plan.inherited.begin(), plan.inherited.end());
+  plan.inherited.erase(std::unique(plan.inherited.begin(), plan.inherited.end()), plan.inherited.end());
+  if (!plan.inherited.empty() && plan.inherited.front() < 3)
+    return make_error(ErrorCode::kInvalidArgument, "ProcessRunner: inherited descriptors must be >= 3");
   // The CPU affinity mask, sized for the largest id. The child applies it to itself
   // before exec; bwrap and everything the command starts inherit it.
   if (!spec.cpu_ids.empty()) {
@@ -319,8 +329,16 @@ Status plan_child(const ProcessSpec& spec, const std::filesystem::path& program,
         ::setresuid(plan.run_as->uid, plan.run_as->uid, plan.run_as->uid) != 0)
       child_fail(status_w, 4);
   }
-  // Every other descriptor (including other threads' files) is closed here.
-  ::syscall(SYS_close_range, 3u, ~0u, 0u);
+  // Every other descriptor (including other threads' files) is closed here; the
+  // inherited ones (e.g. bwrap's --seccomp filter) lose FD_CLOEXEC and stay.
+  for (int fd : plan.inherited)
+    if (::fcntl(fd, F_SETFD, 0) != 0) child_fail(status_w, 8);
+  unsigned next_fd = 3;
+  for (int fd : plan.inherited) {
+    if (static_cast<unsigned>(fd) > next_fd) ::syscall(SYS_close_range, next_fd, static_cast<unsigned>(fd) - 1, 0u);
+    next_fd = static_cast<unsigned>(fd) + 1;
+  }
+  ::syscall(SYS_close_range, next_fd, ~0u, 0u);
   ::execve(plan.exe.c_str(), plan.argv.data(), plan.envp.data());
   child_fail(status_w, 5);
 }
@@ -425,8 +443,10 @@ class DiskWatchdog {
   bool measure(ProcessOutcome& o) {
     auto t0 = Clock::now();
     DiskUsage u = measure_directory(quota_.dir, quota_.max_bytes, quota_.max_files);
+    std::uint64_t extra = 0;  // e.g. the sandbox's per-run scratch (HOME, /tmp, /dev/shm)
+    for (const auto& dir : quota_.extra_dirs) extra += measure_directory(dir, quota_.max_bytes).allocated_bytes;
     last_walk_ = Clock::now() - t0;
-    used_ = u.allocated_bytes + deleted_bytes_;
+    used_ = u.allocated_bytes + extra + deleted_bytes_;
     o.peak_disk_bytes = std::max<std::uint64_t>(o.peak_disk_bytes, used_);
     o.peak_files = std::max<std::uint64_t>(o.peak_files, u.entries);
     if (quota_.max_files > 0 && u.entries > quota_.max_files) {

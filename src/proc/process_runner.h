@@ -48,16 +48,17 @@ struct RunAs {
   gid_t gid = 0;
 };
 
-// Disk-usage watchdog: the runner polls `dir` and kills the group once it holds more
-// than `max_bytes` allocated (st_blocks, files the run's processes hold open after
-// deleting them included) or more than `max_files` entries (outcome kQuotaExceeded).
-// A child killed by SIGXFSZ, or a file that reached RLIMIT_FSIZE, is also kQuotaExceeded.
-// 0 = that limit off.
+// Disk-usage watchdog: the runner polls `dir` (plus `extra_dirs`, e.g. the sandbox's
+// per-run scratch) and kills the group once they hold more than `max_bytes` allocated
+// together (st_blocks, files the run's processes hold open after deleting them included)
+// or `dir` holds more than `max_files` entries (outcome kQuotaExceeded). A child killed by
+// SIGXFSZ, or a file that reached RLIMIT_FSIZE, is also kQuotaExceeded. 0 = that limit off.
 struct DiskQuota {
   std::filesystem::path dir;
   std::uint64_t max_bytes = 0;
   std::chrono::milliseconds poll{50};
   std::uint64_t max_files = 0;
+  std::vector<std::filesystem::path> extra_dirs;
 };
 
 struct ProcessSpec {
@@ -77,6 +78,10 @@ struct ProcessSpec {
   std::vector<int> cpu_ids;  // CPUs the child (and all it starts) may run on; empty = inherited
   CgroupMode cgroup = CgroupMode::kOff;  // kAuto: a run cgroup under cgroup_parent when usable
   std::filesystem::path cgroup_parent;   // empty = probe_cgroup()'s parent
+  // Descriptors (each >= 3, owned and closed by the caller) the child keeps open across
+  // exec under the same numbers, e.g. the filter of bwrap's --seccomp FD. Every other
+  // descriptor above 2 is closed.
+  std::vector<int> inherited_fds;
 };
 
 enum class ExitKind {

@@ -1,6 +1,7 @@
 // Sandbox implementation: level choice, bwrap argv, environment allow-list, the uid
 // pool used when scientist runs as root (RLIMIT_NPROC only counts a non-root host uid,
-// and sweeping a dedicated uid finds processes that left the group), protected-file hashes.
+// and sweeping a dedicated uid finds processes that left the group), the per-run scratch
+// directory, protected-file hashes.
 #include "proc/sandbox.h"
 
 #include <signal.h>
@@ -25,6 +26,7 @@
 #include "proc/cgroup.h"
 #include "proc/find_program.h"
 #include "proc/ownership.h"
+#include "proc/seccomp_filter.h"
 #include "proc/workdir_rules.h"
 
 namespace sci::proc {
@@ -134,22 +136,34 @@ SandboxProbe run_probe() {
   spec.timeout = std::chrono::seconds(20);
   spec.kill_grace = std::chrono::milliseconds(500);
   // Probe exactly as runs will execute: as root, under a uid of the pool held for the probe.
-  std::optional<uid_t> probe_uid;
-  if (probe.host_root) {
-    probe_uid = uid_pool().acquire(kDefaultUidBase);
-    if (probe_uid) spec.run_as = RunAs{*probe_uid, *probe_uid};
-  }
-  PosixProcessRunner runner;
-  auto outcome = runner.run(spec);
-  if (probe_uid) uid_pool().release(kDefaultUidBase, *probe_uid);
-  if (!outcome.ok()) {
-    probe.detail = outcome.error().to_string();
-  } else if (!outcome->ok()) {
+  // Empty = it worked; else why not.
+  auto try_spec = [&](ProcessSpec& s) -> std::string {
+    std::optional<uid_t> probe_uid;
+    if (probe.host_root) {
+      probe_uid = uid_pool().acquire(kDefaultUidBase);
+      if (probe_uid) s.run_as = RunAs{*probe_uid, *probe_uid};
+    }
+    PosixProcessRunner runner;
+    auto outcome = runner.run(s);
+    if (probe_uid) uid_pool().release(kDefaultUidBase, *probe_uid);
+    if (!outcome.ok()) return outcome.error().to_string();
+    if (outcome->ok()) return "";
     std::string why(str::trim(outcome->stderr_tail));
-    probe.detail = why.empty() ? describe_outcome(*outcome) : why;
-  } else {
-    probe.namespaces_work = true;
+    return why.empty() ? describe_outcome(*outcome) : why;
+  };
+  probe.detail = try_spec(spec);
+  probe.namespaces_work = probe.detail.empty();
+  if (!probe.namespaces_work) return probe;
+  // The same again with our seccomp filter: strict never runs without it.
+  auto filter = open_seccomp_fd();
+  if (!filter.ok()) {
+    probe.seccomp_detail = filter.error().message;
+    return probe;
   }
+  spec.argv.insert(spec.argv.begin() + 1, {"--seccomp", std::to_string(filter->get())});
+  spec.inherited_fds = {filter->get()};
+  probe.seccomp_detail = try_spec(spec);
+  probe.seccomp_works = probe.seccomp_detail.empty();
   return probe;
 }
 
@@ -192,6 +206,82 @@ Status repair_leftover_ownership(const fsys::path& workdir, uid_t base) {
   return ok_status();
 }
 
+// True when `p` is `dir` or lies below it, comparing the paths as written (lexically).
+bool is_within(const fsys::path& p, const fsys::path& dir) {
+  auto pn = p.lexically_normal(), dn = dir.lexically_normal();
+  auto [di, pi] = std::mismatch(dn.begin(), dn.end(), pn.begin(), pn.end());
+  return di == dn.end() || (std::next(di) == dn.end() && di->empty());  // "dir/" ends in an empty element
+}
+
+// Paths that must stay hidden cannot live in the working directory: the run can read
+// (and, as its owner for the run, change) everything there, at every level.
+Status check_hidden_outside_workdir(const SandboxPolicy& policy) {
+  std::error_code ec;
+  const fsys::path work = fsys::weakly_canonical(policy.workdir, ec);
+  for (const auto& hidden : policy.hidden_paths) {
+    fsys::path h = fsys::weakly_canonical(fsys::absolute(hidden, ec), ec);
+    if (h.empty() || !is_within(h, work)) continue;
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("sandbox: {} must stay hidden from the run (e.g. the config file with API keys) "
+                                  "but lies inside its working directory {}: move it out of {} or choose another "
+                                  "working directory",
+                                  hidden.string(), policy.workdir.string(), policy.workdir.string()));
+  }
+  return ok_status();
+}
+
+// The host opens the logs as root: inside the working directory (which the run owned) no
+// directory on the way may be a symlink the run planted.
+Status check_log_path(const fsys::path& workdir, const fsys::path& log) {
+  if (log.empty() || !is_within(log.parent_path(), workdir)) return ok_status();
+  fsys::path at = workdir.lexically_normal();
+  auto rel = log.parent_path().lexically_normal().lexically_relative(at);
+  for (const auto& part : rel) {
+    if (part.empty() || part == ".") continue;
+    at /= part;
+    struct stat st {};
+    if (::lstat(at.c_str(), &st) != 0) break;  // created fresh below
+    if (!S_ISDIR(st.st_mode))
+      return make_error(ErrorCode::kInvalidArgument,
+                        fmt::format("sandbox: the log folder {} leads through {}, which is not a directory (an "
+                                    "earlier run may have planted a symlink): remove {}",
+                                    log.parent_path().string(), at.string(), at.string()));
+  }
+  return ok_status();
+}
+
+fsys::path default_scratch_root() { return fmt::format("/var/tmp/scientist-scratch-{}", ::geteuid()); }
+
+// Makes a fresh <root>/run-XXXXXX (ours, 0711: the run cannot rename what is in it) with
+// home/, tmp/ and shm/ owned by the run's uid (0700). The default root is made on demand
+// (ours, 0711, not a symlink); a configured one must exist as a directory.
+Result<RunScratch> make_run_scratch(const fsys::path& configured, std::optional<uid_t> uid) {
+  const bool is_default = configured.empty();
+  const fsys::path root = is_default ? default_scratch_root() : fsys::absolute(configured);
+  if (is_default) ::mkdir(root.c_str(), 0711);
+  struct stat st {};
+  if (::lstat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || (is_default && st.st_uid != ::geteuid()))
+    return make_error(ErrorCode::kIo, fmt::format("sandbox scratch directory {} is missing, not a directory or not "
+                                                  "ours: remove it or set sandbox scratch to a directory of ours",
+                                                  root.string()));
+  if (uid) SCI_TRY(check_reachable(root, Reach::kSelfToo));
+  std::string templ = (root / "run-XXXXXX").string();
+  if (!::mkdtemp(templ.data()))
+    return make_error(ErrorCode::kIo, fmt::format("cannot create a scratch directory under {}: {}", root.string(),
+                                                  std::strerror(errno)));
+  RunScratch scratch = run_scratch_layout(templ);
+  ::chmod(scratch.dir.c_str(), 0711);
+  for (const auto* d : {&scratch.home, &scratch.tmp, &scratch.shm}) {
+    if (::mkdir(d->c_str(), 0700) != 0 || (uid && ::chown(d->c_str(), *uid, *uid) != 0)) {
+      int e = errno;
+      std::error_code ec;
+      fsys::remove_all(scratch.dir, ec);
+      return make_error(ErrorCode::kIo, fmt::format("cannot prepare {}: {}", d->string(), std::strerror(e)));
+    }
+  }
+  return scratch;
+}
+
 }  // namespace
 
 Status check_sandbox_can_reach(const fsys::path& dir, const SandboxProbe& probe) {
@@ -214,7 +304,12 @@ Result<SandboxLevel> choose_sandbox_level(SandboxRequest request, const SandboxP
                         "to confirm");
     case SandboxRequest::kDegraded: return SandboxLevel::kDegraded;
     case SandboxRequest::kStrict:
-      if (probe.namespaces_work) return SandboxLevel::kStrict;
+      if (probe.strict_available()) return SandboxLevel::kStrict;
+      if (probe.namespaces_work)
+        return make_error(ErrorCode::kUnavailable,
+                          fmt::format("strict sandbox unavailable: bwrap cannot apply the seccomp filter ({}): "
+                                      "install libseccomp2 and bubblewrap >= 0.3, or use --sandbox degraded",
+                                      probe.seccomp_detail));
       if (probe.bwrap.empty())
         return make_error(ErrorCode::kUnavailable,
                           "strict sandbox unavailable: bwrap not found: install bubblewrap "
@@ -225,15 +320,70 @@ Result<SandboxLevel> choose_sandbox_level(SandboxRequest request, const SandboxP
                                     "user.max_user_namespaces>0; in Docker run with --security-opt "
                                     "seccomp=unconfined --security-opt apparmor=unconfined) or use --sandbox degraded",
                                     probe.detail));
-    case SandboxRequest::kAuto: return probe.namespaces_work ? SandboxLevel::kStrict : SandboxLevel::kDegraded;
+    case SandboxRequest::kAuto: return probe.strict_available() ? SandboxLevel::kStrict : SandboxLevel::kDegraded;
   }
   return SandboxLevel::kDegraded;
 }
 
 std::string describe_sandbox_availability(const SandboxProbe& probe) {
+  if (probe.strict_available())
+    return fmt::format("strict (bubblewrap namespaces + seccomp filter of {} rules{})", seccomp_rules().size(),
+                       probe.host_root ? ", runs drop to a dedicated uid" : "");
   if (probe.namespaces_work)
-    return fmt::format("strict (bubblewrap namespaces{})", probe.host_root ? ", runs drop to a dedicated uid" : "");
+    return fmt::format("degraded only: the seccomp filter cannot be applied ({}); strict never runs without it "
+                       "(no network or filesystem isolation)",
+                       probe.seccomp_detail);
   return fmt::format("degraded only: {} (no network or filesystem isolation)", probe.detail);
+}
+
+LevelLimits sandbox_level_limits(SandboxLevel level) {
+  const std::string common = "timeout, output cap, disk quota (idea directory + the run's scratch), rlimits "
+                             "(address space, CPU time, processes, file size, open files)";
+  const std::string env = "scrubbed environment (no secrets); a fresh, empty HOME per run, deleted afterwards";
+  switch (level) {
+    case SandboxLevel::kStrict:
+      return {{"bubblewrap namespaces: user, PID, IPC, UTS, cgroup, mount and network (network off unless the "
+               "template asks)",
+               "read-only root; writable only: the idea directory and the run's scratch (/tmp, /dev/shm, HOME), "
+               "both on disk and counted by the disk quota",
+               "/dev, /home and /root read-only; other ideas' results and the config file hidden",
+               fmt::format("seccomp filter ({} rules: no namespaces, mounts, ptrace, keyrings, BPF, io_uring, "
+                           "modules, ...; EPERM)",
+                           seccomp_rules().size()),
+               common, env, "a dedicated uid from a pool when scientist runs as root"},
+              {"reading host files that other users may read (the root is mounted read-only, not hidden)",
+               "memory that RLIMIT_AS does not count (page cache, memfd) unless a cgroup limit is set",
+               "GPU memory and GPU time", "with network on: the host's network, including 127.0.0.1"}};
+    case SandboxLevel::kDegraded:
+      return {{common, env, "TMPDIR in the run's scratch",
+               "a dedicated uid from a pool when scientist runs as root: files need o+r / o+w to be touched"},
+              {"network: not isolated (degraded level has no network namespace): 127.0.0.1 and the internet are "
+               "reachable",
+               "filesystem: every file other users may read is readable, every world-writable place (/tmp, "
+               "/dev/shm) writable and not counted by the quota",
+               "processes: host pids and their command lines are visible in /proc",
+               "no seccomp filter (nested namespaces, ptrace of the run's own processes, ...)",
+               "without root: runs keep your uid and can read and write everything you can"}};
+    case SandboxLevel::kNone:
+      return {{common, env}, {"everything else: the code runs with your full rights, network and files included"}};
+  }
+  return {};
+}
+
+NetworkState network_state(SandboxLevel level, NetworkAccess requested) {
+  switch (level) {
+    case SandboxLevel::kStrict:
+      if (requested == NetworkAccess::kOn) return {"on", "on (shares the host network)"};
+      return {"off", "off (own network namespace, loopback only)"};
+    case SandboxLevel::kDegraded:
+      return {"not_isolated", "not isolated (degraded level has no network namespace)"};
+    case SandboxLevel::kNone: return {"not_isolated", "not isolated (no sandbox)"};
+  }
+  return {"not_isolated", "not isolated"};
+}
+
+RunScratch run_scratch_layout(const fsys::path& dir) {
+  return RunScratch{dir, dir / "home", dir / "tmp", dir / "shm"};
 }
 
 bool looks_like_secret(std::string_view env_name) {
@@ -244,15 +394,19 @@ bool looks_like_secret(std::string_view env_name) {
 }
 
 std::map<std::string, std::string> sandbox_environment(const SandboxPolicy& policy,
-                                                       const std::map<std::string, std::string>& host) {
+                                                       const std::map<std::string, std::string>& host,
+                                                       const RunScratch& scratch) {
   std::map<std::string, std::string> env;
   for (const char* name : {"PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ"}) {
     auto it = host.find(name);
     if (it != host.end()) env[name] = it->second;
   }
   if (!env.count("PATH")) env["PATH"] = "/usr/local/bin:/usr/bin:/bin";
-  env["HOME"] = policy.workdir.string();
-  env["TMPDIR"] = "/tmp";
+  // HOME is never the idea directory: a ~/.local/.../usercustomize.py planted there would
+  // run in every later run (the experiment's and plot.py's alike).
+  env["HOME"] = scratch.home.empty() ? "/nonexistent" : scratch.home.string();
+  env["TMPDIR"] = policy.level == SandboxLevel::kStrict || scratch.tmp.empty() ? "/tmp" : scratch.tmp.string();
+  env["PYTHONNOUSERSITE"] = "1";
   env["PYTHONUNBUFFERED"] = "1";
   env["PYTHONDONTWRITEBYTECODE"] = "1";
   env["MPLBACKEND"] = "Agg";
@@ -268,35 +422,66 @@ std::map<std::string, std::string> sandbox_environment(const SandboxPolicy& poli
 }
 
 std::vector<std::string> bwrap_arguments(const SandboxPolicy& policy, const fsys::path& bwrap,
-                                         const std::vector<std::string>& gpu_devices) {
+                                         const std::vector<std::string>& gpu_devices, const RunScratch& scratch,
+                                         int seccomp_fd) {
   std::vector<std::string> a = {bwrap.string(), "--unshare-all"};
   if (policy.network == NetworkAccess::kOn) a.push_back("--share-net");
-  for (const char* s : {"--die-with-parent", "--hostname", "sandbox", "--ro-bind", "/", "/", "--dev", "/dev", "--proc",
-                        "/proc", "--tmpfs", "/tmp"})
-    a.push_back(s);
-  std::error_code ec;
-  for (const char* home : {"/home", "/root"}) {
-    if (fsys::is_directory(home, ec)) {
-      a.push_back("--tmpfs");
-      a.push_back(home);
-    }
+  a.insert(a.end(), {"--die-with-parent", "--hostname", "sandbox"});
+  if (seccomp_fd >= 0) a.insert(a.end(), {"--seccomp", std::to_string(seccomp_fd)});
+  // bwrap < 0.9 has no --size: every tmpfs it makes may fill half the RAM, outside the
+  // disk quota. So nothing writable is a tmpfs: /tmp and /dev/shm are the run's scratch on
+  // disk (counted by the quota), and every tmpfs (/dev, /home, /root, hidden directories)
+  // is remounted read-only once its mount points are in place (at the end).
+  std::vector<std::string> read_only_at_end = {"/dev"};
+  a.insert(a.end(), {"--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"});
+  if (!scratch.shm.empty()) a.insert(a.end(), {"--bind", scratch.shm.string(), "/dev/shm"});
+  if (!scratch.tmp.empty()) {
+    a.insert(a.end(), {"--bind", scratch.tmp.string(), "/tmp"});
+  } else {
+    a.insert(a.end(), {"--tmpfs", "/tmp"});
+    read_only_at_end.push_back("/tmp");
   }
+  std::error_code ec;
+  auto hide_dir = [&](const std::string& dir) {
+    a.insert(a.end(), {"--tmpfs", dir});
+    read_only_at_end.push_back(dir);
+  };
+  for (const char* home : {"/home", "/root"})
+    if (fsys::is_directory(home, ec)) hide_dir(home);
   for (const auto& hidden : policy.hidden_paths) {
     // bwrap needs absolute mount points; a relative path would be taken from "/".
     const fsys::path p = fsys::absolute(hidden, ec);
     if (fsys::is_directory(p, ec)) {
-      a.insert(a.end(), {"--tmpfs", p.string()});
+      hide_dir(p.string());
     } else if (fsys::exists(p, ec)) {
       a.insert(a.end(), {"--ro-bind", "/dev/null", p.string()});
     }
   }
+  // Other runs' scratch directories are hidden; this run's HOME is bound back below.
+  if (!scratch.dir.empty()) hide_dir(scratch.dir.parent_path().string());
   for (const auto& p : policy.read_only_paths)
     if (fsys::exists(p, ec)) a.insert(a.end(), {"--ro-bind", p.string(), p.string()});
   a.insert(a.end(), {"--bind", policy.workdir.string(), policy.workdir.string()});
+  if (!scratch.home.empty()) a.insert(a.end(), {"--bind", scratch.home.string(), scratch.home.string()});
   if (!policy.gpus.empty())
     for (const auto& d : gpu_devices) a.insert(a.end(), {"--dev-bind", d, d});
+  for (const auto& dir : read_only_at_end) a.insert(a.end(), {"--remount-ro", dir});
   a.insert(a.end(), {"--chdir", policy.workdir.string(), "--"});
   return a;
+}
+
+Status reset_private_dir(const fsys::path& dir) {
+  std::error_code ec;
+  // remove_all removes a symlink itself, never what it points to.
+  fsys::remove_all(dir, ec);
+  if (ec) return make_error(ErrorCode::kIo, fmt::format("cannot remove {}: {}", dir.string(), ec.message()));
+  if (::mkdir(dir.c_str(), 0755) != 0)
+    return make_error(ErrorCode::kIo, fmt::format("cannot create {}: {}", dir.string(), std::strerror(errno)));
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid())
+    return make_error(ErrorCode::kIo, fmt::format("{} changed while it was being created: run again", dir.string()));
+  ::chmod(dir.c_str(), 0755);  // whatever the umask
+  return ok_status();
 }
 
 std::map<std::string, std::string> hash_files(const fsys::path& dir, const std::vector<std::string>& files) {
@@ -367,45 +552,29 @@ Result<SandboxOutcome> Sandbox::run(const SandboxPolicy& policy, const std::vect
   const auto host_env = env::snapshot();
   const auto home = host_env.find("HOME");
   SCI_TRY(check_not_system_directory(policy.workdir, home == host_env.end() ? fsys::path() : fsys::path(home->second)));
-  if (policy.level == SandboxLevel::kStrict && !probe_.namespaces_work) {
+  if (policy.level == SandboxLevel::kStrict && !probe_.strict_available()) {
     auto level = choose_sandbox_level(SandboxRequest::kStrict, probe_, UnsafeNoSandbox::kNo);
     return level.error();
   }
+  SCI_TRY(check_hidden_outside_workdir(policy));
+  SCI_TRY(check_log_path(policy.workdir, stdout_path));
+  SCI_TRY(check_log_path(policy.workdir, stderr_path));
+  if (!policy.scratch_dir.empty() && is_within(fsys::absolute(policy.scratch_dir), policy.workdir))
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("sandbox: the scratch directory {} lies inside the working directory {}: choose "
+                                  "one outside it",
+                                  policy.scratch_dir.string(), policy.workdir.string()));
 
   SandboxOutcome result;
   result.level = policy.level;
+  result.network = network_state(policy.level, policy.network);
   if (policy.level == SandboxLevel::kDegraded)
     result.warnings.push_back(
-        "degraded sandbox: no network or filesystem isolation (no bubblewrap namespaces); "
-        "resource limits, timeout, disk quota and environment scrubbing still apply");
+        "degraded sandbox: no network or filesystem isolation (no bubblewrap namespaces, no seccomp filter; network "
+        "not isolated); resource limits, timeout, disk quota and environment scrubbing still apply");
   if (policy.level == SandboxLevel::kNone)
     result.warnings.push_back("NO SANDBOX: generated code runs with your full rights (--unsafe-no-sandbox)");
   for (const auto& w : result.warnings) log::warn("{}", w);
-
-  auto before = hash_files(policy.workdir, policy.protected_files);
-  const auto originals = copy_protected(policy.workdir, policy.protected_files);
-
-  ProcessSpec spec;
-  spec.env = sandbox_environment(policy, host_env);
-  spec.cwd = policy.workdir;
-  spec.timeout = policy.timeout;
-  spec.kill_grace = policy.kill_grace;
-  spec.stdout_path = stdout_path;
-  spec.stderr_path = stderr_path;
-  spec.max_output_bytes = policy.max_output_bytes;
-  spec.cancel = cancel;
-  spec.limits = policy.limits;
-  spec.cpu_ids = policy.cpu_ids;
-  spec.quota = DiskQuota{policy.workdir, policy.disk_quota_bytes, std::chrono::milliseconds(20), policy.max_files};
-  spec.cgroup = CgroupMode::kAuto;
-  if (policy.disk_quota_bytes > 0 && spec.limits.file_size_bytes == 0)
-    spec.limits.file_size_bytes = policy.disk_quota_bytes + (1u << 20);  // one file can't overshoot
-  if (policy.level == SandboxLevel::kStrict) {
-    spec.argv = bwrap_arguments(policy, probe_.bwrap, gpu_device_paths());
-    spec.argv.insert(spec.argv.end(), argv.begin(), argv.end());
-  } else {
-    spec.argv = argv;
-  }
 
   std::optional<uid_t> uid;
   uid_t base = policy.uid_base ? policy.uid_base : kDefaultUidBase;
@@ -421,11 +590,64 @@ Result<SandboxOutcome> Sandbox::run(const SandboxPolicy& policy, const std::vect
     SCI_TRY(check_reachable(policy.workdir));
     uid = uid_pool().acquire(base);
     if (!uid) return make_error(ErrorCode::kUnavailable, "sandbox: more than 64 concurrent runs");
+  }
+  auto scratch = make_run_scratch(policy.scratch_dir, uid);
+  if (!scratch.ok()) {
+    if (uid) uid_pool().release(base, *uid);
+    return scratch.error();
+  }
+  // Nothing of the scratch outlives the run: HOME, /tmp and /dev/shm start empty every time.
+  struct RemoveScratch {
+    fsys::path dir;
+    ~RemoveScratch() {
+      std::error_code e;
+      fsys::remove_all(dir, e);
+    }
+  } remove_scratch{scratch->dir};
+
+  auto before = hash_files(policy.workdir, policy.protected_files);
+  const auto originals = copy_protected(policy.workdir, policy.protected_files);
+
+  ProcessSpec spec;
+  spec.env = sandbox_environment(policy, host_env, *scratch);
+  spec.cwd = policy.workdir;
+  spec.timeout = policy.timeout;
+  spec.kill_grace = policy.kill_grace;
+  spec.stdout_path = stdout_path;
+  spec.stderr_path = stderr_path;
+  spec.max_output_bytes = policy.max_output_bytes;
+  spec.cancel = cancel;
+  spec.limits = policy.limits;
+  spec.cpu_ids = policy.cpu_ids;
+  spec.quota = DiskQuota{policy.workdir, policy.disk_quota_bytes, std::chrono::milliseconds(20), policy.max_files,
+                         {scratch->dir}};
+  spec.cgroup = CgroupMode::kAuto;
+  if (policy.disk_quota_bytes > 0 && spec.limits.file_size_bytes == 0)
+    spec.limits.file_size_bytes = policy.disk_quota_bytes + (1u << 20);  // one file can't overshoot
+  SeccompFd filter;
+  if (policy.level == SandboxLevel::kStrict) {
+    auto fd = open_seccomp_fd();
+    if (!fd.ok()) {
+      if (uid) uid_pool().release(base, *uid);
+      return fd.error();
+    }
+    filter = std::move(fd).value();
+    spec.inherited_fds = {filter.get()};
+    spec.argv = bwrap_arguments(policy, probe_.bwrap, gpu_device_paths(), *scratch, filter.get());
+    spec.argv.insert(spec.argv.end(), argv.begin(), argv.end());
+  } else {
+    spec.argv = argv;
+  }
+
+  if (uid) {
     // Leftovers from a crashed earlier scientist using this uid go first.
     kill_all_of_uid(*uid, std::chrono::seconds(5));
     spec.run_as = RunAs{*uid, *uid};
     std::vector<fsys::path> keep;
     for (const auto& f : policy.protected_files) keep.push_back(policy.workdir / f);
+    // Log folders inside the workdir stay ours: the run cannot swap the logs for links.
+    for (const auto* log : {&stdout_path, &stderr_path})
+      if (!log->empty() && is_within(log->parent_path(), policy.workdir)) keep.push_back(log->parent_path());
     owners->hand_to(*uid, *uid, keep);
     result.run_uid = std::to_string(*uid);
   } else if (policy.level != SandboxLevel::kNone && spec.limits.max_processes > 0) {

@@ -26,6 +26,7 @@ proc::SandboxProbe fake_probe(bool namespaces_work) {
   proc::SandboxProbe probe;
   probe.bwrap = "/usr/bin/bwrap";
   probe.namespaces_work = namespaces_work;
+  probe.seccomp_works = namespaces_work;
   probe.host_root = false;  // never chown or switch uid in unit tests
   probe.detail = namespaces_work ? "" : "bwrap: No permissions to create new namespace";
   return probe;

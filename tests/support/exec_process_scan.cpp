@@ -19,8 +19,14 @@ std::vector<pid_t> processes_with_marker(const std::string& marker) {
     pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
     if (pid == ::getpid()) continue;
     std::string base = std::string("/proc/") + e->d_name;
-    std::ifstream cmd(base + "/cmdline", std::ios::binary);
-    std::string text((std::istreambuf_iterator<char>(cmd)), std::istreambuf_iterator<char>());
+    std::string text;
+    try {
+      // libstdc++ throws from the streambuf when the process exits mid-read (ESRCH).
+      std::ifstream cmd(base + "/cmdline", std::ios::binary);
+      text.assign(std::istreambuf_iterator<char>(cmd), std::istreambuf_iterator<char>());
+    } catch (const std::exception&) {
+      continue;  // gone: nothing to find
+    }
     if (text.find(marker) == std::string::npos) continue;
     std::ifstream st(base + "/stat");
     std::string line;

@@ -47,9 +47,11 @@ class LocalRunExecutorTest : public ::testing::Test {
     ASSERT_TRUE(fs::write_file_atomic(idea_ / rel, text).ok());
   }
 
-  Result<RunResult> run(int run_index = 1, int attempt = 1, int timeout_s = 0, int memory_mb = 0) {
+  Result<RunResult> run(int run_index = 1, int attempt = 1, int timeout_s = 0, int memory_mb = 0,
+                        proc::SandboxRequest level = proc::SandboxRequest::kAuto) {
     LocalRunExecutorOptions o;
     o.memory_mb = memory_mb;
+    o.sandbox = level;
     o.kill_grace_s = 1;
     o.max_processes = 128;
     o.disk_quota_mb = 256;
@@ -112,6 +114,21 @@ TEST_F(LocalRunExecutorTest, ForksTogetherOverTheMemoryLimitFailTheRunAndTheReco
   const std::string how = (*attempt)["rules"]["memory_limit"].get<std::string>();
   EXPECT_TRUE(how == "cgroup" || how == "per-process RLIMIT_AS") << how;
   EXPECT_EQ((*attempt)["exit_kind"].get<std::string>(), "memory_limit_exceeded");
+}
+
+// The record says what the network really was: the degraded level has no network
+// namespace, whatever sandbox.network asked for.
+TEST_F(LocalRunExecutorTest, DegradedRunRecordsTheNetworkAsNotIsolated) {
+  write("experiment.py", kGoodExperiment);
+  auto r = run(1, 1, 0, 0, proc::SandboxRequest::kDegraded);
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  ASSERT_EQ(r->status, RunStatus::kSucceeded) << r->message << "\n" << r->stderr_tail;
+  auto attempt = json::parse_file((idea_ / "attempts" / "run_1.1" / "attempt.json").string());
+  ASSERT_TRUE(attempt.ok());
+  EXPECT_EQ((*attempt)["rules"]["sandbox_level"].get<std::string>(), "degraded");
+  EXPECT_EQ((*attempt)["rules"]["network"].get<std::string>(), "not_isolated");
+  EXPECT_EQ((*attempt)["rules"]["network_detail"].get<std::string>(),
+            "not isolated (degraded level has no network namespace)");
 }
 
 TEST_F(LocalRunExecutorTest, FailedAttemptIsKeptUnderAttemptsAndNeverInRunDir) {

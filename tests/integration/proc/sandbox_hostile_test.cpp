@@ -173,7 +173,9 @@ TEST_P(SandboxHostileTest, ApiKeysAndTheUsersSshKeysAreNotVisible) {
   EXPECT_EQ(r->process.stdout_tail.find("sk-test-must-not-leak"), std::string::npos);
   EXPECT_EQ(r->process.stdout_tail.find("OPENAI_API_KEY"), std::string::npos);
   EXPECT_EQ(r->process.stdout_tail.find("PRIVATE-KEY-MATERIAL"), std::string::npos);
-  EXPECT_NE(r->process.stdout_tail.find("HOME=" + workdir_.string()), std::string::npos);
+  // HOME is the run's own empty scratch home, not the idea directory.
+  EXPECT_EQ(r->process.stdout_tail.find("HOME=" + workdir_.string() + "\n"), std::string::npos);
+  EXPECT_NE(r->process.stdout_tail.find("HOME=/"), std::string::npos);
 }
 
 TEST_P(SandboxHostileTest, ProtectedFileRewriteIsDetected) {

@@ -103,15 +103,24 @@ TEST(SandboxEnvironmentTest, ApiKeysAndUnlistedVariablesNeverReachTheCommand) {
                                              {"HOME", "/root"},
                                              {"SSH_AUTH_SOCK", "/tmp/agent"},
                                              {"LANG", "C.UTF-8"}};
-  auto env = sandbox_environment(p, host);
+  auto env = sandbox_environment(p, host, run_scratch_layout("/scratch/run-1"));
   EXPECT_EQ(env["PATH"], "/usr/bin");
   EXPECT_EQ(env["LANG"], "C.UTF-8");
-  EXPECT_EQ(env["HOME"], "/ideas/a");
+  EXPECT_EQ(env["HOME"], "/scratch/run-1/home");  // never the idea directory
+  EXPECT_EQ(env["TMPDIR"], "/tmp");               // strict: the scratch's tmp is bound there
+  EXPECT_EQ(env["PYTHONNOUSERSITE"], "1");
   EXPECT_EQ(env["CUDA_VISIBLE_DEVICES"], "1,3");
   EXPECT_EQ(env["SEED"], "7");
   for (const char* gone : {"OPENAI_API_KEY", "ANTHROPIC_API_KEY", "AWS_SECRET_ACCESS_KEY", "SSH_AUTH_SOCK", "HF_TOKEN"})
     EXPECT_EQ(env.count(gone), 0u) << gone;
   for (const auto& [k, v] : env) EXPECT_EQ(v.find("secret"), std::string::npos) << k;
+}
+
+TEST(SandboxEnvironmentTest, DegradedGetsHomeAndTmpdirInTheRunsScratch) {
+  auto env = sandbox_environment(policy_for("/ideas/a", SandboxLevel::kDegraded), {{"HOME", "/root"}},
+                                 run_scratch_layout("/scratch/run-2"));
+  EXPECT_EQ(env["HOME"], "/scratch/run-2/home");
+  EXPECT_EQ(env["TMPDIR"], "/scratch/run-2/tmp");
 }
 
 TEST(SandboxEnvironmentTest, NoGpusMeansCudaSeesNone) {
@@ -150,22 +159,39 @@ TEST(BwrapArgumentsTest, NetworkOffByDefaultRootReadOnlyOnlyWorkdirWritable) {
   auto other = dir.parent_path();
   SandboxPolicy p = policy_for(dir);
   p.hidden_paths = {other};
-  auto a = bwrap_arguments(p, "/usr/bin/bwrap", {"/dev/nvidia0"});
+  auto scratch = run_scratch_layout("/var/tmp/scratch-root/run-1");
+  auto a = bwrap_arguments(p, "/usr/bin/bwrap", {"/dev/nvidia0"}, scratch, 7);
   EXPECT_EQ(a.front(), "/usr/bin/bwrap");
   EXPECT_EQ(a.back(), "--");
   EXPECT_TRUE(contains_sequence(a, {"--unshare-all"}));
   EXPECT_FALSE(contains_sequence(a, {"--share-net"}));
   EXPECT_TRUE(contains_sequence(a, {"--die-with-parent"}));
   EXPECT_TRUE(contains_sequence(a, {"--ro-bind", "/", "/"}));
-  EXPECT_TRUE(contains_sequence(a, {"--tmpfs", "/tmp"}));
+  EXPECT_TRUE(contains_sequence(a, {"--seccomp", "7"}));
+  // Nothing writable is a tmpfs (bwrap 0.8 cannot bound one): /tmp and /dev/shm are the
+  // run's scratch on disk, every tmpfs ends read-only.
+  EXPECT_TRUE(contains_sequence(a, {"--bind", scratch.tmp.string(), "/tmp"}));
+  EXPECT_TRUE(contains_sequence(a, {"--bind", scratch.shm.string(), "/dev/shm"}));
+  EXPECT_TRUE(contains_sequence(a, {"--bind", scratch.home.string(), scratch.home.string()}));
+  EXPECT_FALSE(contains_sequence(a, {"--tmpfs", "/tmp"}));
   EXPECT_TRUE(contains_sequence(a, {"--tmpfs", other.string()}));
+  EXPECT_TRUE(contains_sequence(a, {"--tmpfs", "/var/tmp/scratch-root"}));  // other runs' scratch
+  std::vector<std::string> read_only = {"/dev", other.string(), "/var/tmp/scratch-root"};
+  for (const char* home : {"/home", "/root"})
+    if (std::filesystem::is_directory(home)) read_only.emplace_back(home);
+  for (const auto& ro : read_only) EXPECT_TRUE(contains_sequence(a, {"--remount-ro", ro})) << ro;
   EXPECT_TRUE(contains_sequence(a, {"--bind", dir.string(), dir.string()}));
   EXPECT_TRUE(contains_sequence(a, {"--chdir", dir.string()}));
   // GPUs pass through only when the run has some.
   EXPECT_FALSE(contains_sequence(a, {"--dev-bind", "/dev/nvidia0", "/dev/nvidia0"}));
   // The workdir bind comes after the hidden parent, or it would be hidden too.
-  auto pos = [&](const std::string& s) { return std::find(a.begin(), a.end(), s) - a.begin(); };
-  EXPECT_LT(pos(other.string()), pos("--bind"));
+  auto pos = [&](const std::vector<std::string>& seq) {
+    return std::search(a.begin(), a.end(), seq.begin(), seq.end()) - a.begin();
+  };
+  EXPECT_LT(pos({"--tmpfs", other.string()}), pos({"--bind", dir.string(), dir.string()}));
+  // Read-only only once every mount point inside is made.
+  EXPECT_LT(pos({"--bind", dir.string(), dir.string()}), pos({"--remount-ro", other.string()}));
+  EXPECT_LT(pos({"--bind", scratch.shm.string(), "/dev/shm"}), pos({"--remount-ro", "/dev"}));
 }
 
 TEST(BwrapArgumentsTest, NetworkOnAndGpusAreOptIn) {
@@ -173,10 +199,16 @@ TEST(BwrapArgumentsTest, NetworkOnAndGpusAreOptIn) {
   SandboxPolicy p = policy_for(dir);
   p.network = NetworkAccess::kOn;
   p.gpus = {"0"};
-  auto a = bwrap_arguments(p, "/usr/bin/bwrap", {"/dev/nvidia0", "/dev/nvidiactl"});
+  auto a = bwrap_arguments(p, "/usr/bin/bwrap", {"/dev/nvidia0", "/dev/nvidiactl"}, run_scratch_layout("/s/run-1"), -1);
+  EXPECT_FALSE(contains_sequence(a, {"--seccomp"}));
   EXPECT_TRUE(contains_sequence(a, {"--unshare-all", "--share-net"}));
   EXPECT_TRUE(contains_sequence(a, {"--dev-bind", "/dev/nvidia0", "/dev/nvidia0"}));
   EXPECT_TRUE(contains_sequence(a, {"--dev-bind", "/dev/nvidiactl", "/dev/nvidiactl"}));
+  // The device nodes go into /dev before it turns read-only.
+  auto pos = [&](const std::vector<std::string>& seq) {
+    return std::search(a.begin(), a.end(), seq.begin(), seq.end()) - a.begin();
+  };
+  EXPECT_LT(pos({"--dev-bind", "/dev/nvidiactl", "/dev/nvidiactl"}), pos({"--remount-ro", "/dev"}));
 }
 
 TEST(SandboxRunTest, StrictWrapsTheCommandInBwrapWithTheRules) {
@@ -197,10 +229,16 @@ TEST(SandboxRunTest, StrictWrapsTheCommandInBwrapWithTheRules) {
   EXPECT_EQ(spec.timeout, std::chrono::seconds(5));
   EXPECT_TRUE(spec.cpu_ids.empty());  // not pinned unless the policy says so
   EXPECT_EQ(spec.quota.dir, dir);
+  ASSERT_EQ(spec.quota.extra_dirs.size(), 1u);  // the run's scratch counts too
+  EXPECT_EQ(spec.env.at("HOME"), (spec.quota.extra_dirs[0] / "home").string());
+  EXPECT_FALSE(std::filesystem::exists(spec.quota.extra_dirs[0]));  // removed after the run
+  ASSERT_EQ(spec.inherited_fds.size(), 1u);  // the seccomp filter, named on bwrap's command line
+  EXPECT_TRUE(contains_sequence(spec.argv, {"--seccomp", std::to_string(spec.inherited_fds[0])}));
   EXPECT_EQ(spec.quota.max_bytes, 10u << 20);
   EXPECT_GE(spec.limits.max_processes, 64u);
   EXPECT_GT(spec.limits.file_size_bytes, 0u);  // one file cannot overshoot the quota
   EXPECT_EQ(r->level, SandboxLevel::kStrict);
+  EXPECT_EQ(r->network.name, "off");
   EXPECT_TRUE(r->warnings.empty());
 }
 
@@ -214,6 +252,67 @@ TEST(SandboxRunTest, DegradedRunsTheCommandDirectlyAndWarnsLoudly) {
   EXPECT_EQ(runner.specs()[0].argv, (std::vector<std::string>{"python3", "x.py"}));
   ASSERT_EQ(r->warnings.size(), 1u);
   EXPECT_NE(r->warnings[0].find("no network or filesystem isolation"), std::string::npos);
+  EXPECT_EQ(r->network.name, "not_isolated");
+  EXPECT_EQ(r->network.description, "not isolated (degraded level has no network namespace)");
+}
+
+TEST(SandboxRunTest, AHiddenPathInsideTheWorkdirIsRefusedAtEveryLevel) {
+  auto dir = testing::fresh_temp_dir("sandbox_fake_hidden_inside");
+  ASSERT_TRUE(fs::write_file_atomic(dir / "scientist.toml", "[secrets]\ns2_api_key = \"x\"\n").ok());
+  for (auto level : {SandboxLevel::kStrict, SandboxLevel::kDegraded, SandboxLevel::kNone}) {
+    FakeProcessRunner runner;
+    Sandbox sandbox(runner, fake_probe(true));
+    SandboxPolicy p = policy_for(dir, level);
+    p.hidden_paths = {dir.parent_path(), dir / "scientist.toml"};  // the parent (other ideas) is fine
+    auto r = sandbox.run(p, {"true"}, {}, {});
+    ASSERT_FALSE(r.ok()) << sandbox_level_name(level);
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(r.error().message.find((dir / "scientist.toml").string()), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("move it out of"), std::string::npos) << r.error().message;
+    EXPECT_TRUE(runner.specs().empty());
+  }
+}
+
+TEST(SandboxRunTest, ALogFolderReachedThroughASymlinkInTheWorkdirIsRefused) {
+  auto dir = testing::fresh_temp_dir("sandbox_fake_log_link");
+  auto elsewhere = testing::fresh_temp_dir("sandbox_fake_log_link_target");
+  std::filesystem::create_symlink(elsewhere, dir / "attempts");
+  FakeProcessRunner runner;
+  Sandbox sandbox(runner, fake_probe(true));
+  auto r = sandbox.run(policy_for(dir), {"true"}, dir / "attempts" / "run_1.1" / "stdout.txt",
+                       dir / "attempts" / "run_1.1" / "stderr.txt");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find((dir / "attempts").string()), std::string::npos) << r.error().message;
+  EXPECT_TRUE(runner.specs().empty());
+}
+
+TEST(SandboxNetworkStateTest, OnlyTheStrictLevelCanSayOff) {
+  EXPECT_EQ(network_state(SandboxLevel::kStrict, NetworkAccess::kOff).name, "off");
+  EXPECT_EQ(network_state(SandboxLevel::kStrict, NetworkAccess::kOn).name, "on");
+  for (auto access : {NetworkAccess::kOff, NetworkAccess::kOn}) {
+    EXPECT_EQ(network_state(SandboxLevel::kDegraded, access).description,
+              "not isolated (degraded level has no network namespace)");
+    EXPECT_EQ(network_state(SandboxLevel::kNone, access).name, "not_isolated");
+  }
+  auto degraded = sandbox_level_limits(SandboxLevel::kDegraded);
+  EXPECT_FALSE(degraded.enforced.empty());
+  EXPECT_NE(str::join(degraded.not_enforced, "; ").find("network: not isolated"), std::string::npos);
+  EXPECT_NE(str::join(degraded.not_enforced, "; ").find("/proc"), std::string::npos);
+}
+
+TEST(SandboxProbeTest, StrictNeedsTheSeccompFilterTooAndSaysSo) {
+  auto probe = fake_probe(true);
+  probe.seccomp_works = false;
+  probe.seccomp_detail = "bwrap: --seccomp not supported";
+  auto strict = choose_sandbox_level(SandboxRequest::kStrict, probe, UnsafeNoSandbox::kNo);
+  ASSERT_FALSE(strict.ok());
+  EXPECT_NE(strict.error().message.find("seccomp"), std::string::npos) << strict.error().message;
+  EXPECT_EQ(*choose_sandbox_level(SandboxRequest::kAuto, probe, UnsafeNoSandbox::kNo), SandboxLevel::kDegraded);
+  EXPECT_NE(describe_sandbox_availability(probe).find("seccomp filter cannot be applied"), std::string::npos);
+  FakeProcessRunner runner;
+  Sandbox sandbox(runner, probe);
+  EXPECT_FALSE(sandbox.run(policy_for(testing::fresh_temp_dir("sandbox_fake_no_seccomp")), {"true"}, {}, {}).ok());
+  EXPECT_TRUE(runner.specs().empty());
 }
 
 TEST(SandboxRunTest, PolicyCpusReachTheProcessSpecAndItsEnvironment) {
