@@ -48,6 +48,7 @@ Result<proc::ToolSandbox> tool_sandbox_from_config(const config::Config& config,
   SCI_ASSIGN_OR_RETURN(t.request, proc::parse_sandbox_request(config.get_string("sandbox.level")));
   t.unsafe = unsafe_no_sandbox ? proc::UnsafeNoSandbox::kYes : proc::UnsafeNoSandbox::kNo;
   t.uid_base = static_cast<uid_t>(config.get_int("sandbox.uid_base"));
+  t.scratch_dir = config.get_string("sandbox.scratch_dir");
   return t;
 }
 

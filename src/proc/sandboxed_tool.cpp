@@ -48,6 +48,7 @@ Result<ToolOutcome> run_tool(const ToolSandbox& sandbox, const ToolRun& run) {
   policy.max_output_bytes = run.max_output_bytes;
   policy.extra_env = run.env;
   policy.uid_base = sandbox.uid_base;
+  policy.scratch_dir = sandbox.scratch_dir;
 
   fs::ScopedTempDir logs("scientist-tool");
   if (logs.path().empty()) return make_error(ErrorCode::kIo, "cannot create a private temp directory for tool output");

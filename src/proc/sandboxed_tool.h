@@ -22,6 +22,7 @@ struct ToolSandbox {
   SandboxRequest request = SandboxRequest::kAuto;
   UnsafeNoSandbox unsafe = UnsafeNoSandbox::kNo;
   uid_t uid_base = 61000;
+  std::filesystem::path scratch_dir;  // sandbox.scratch_dir; empty = the sandbox's default
 };
 
 struct ToolRun {

@@ -73,7 +73,8 @@ class HostileArtifacts : public ::testing::Test {
     stdfs::create_directories(batch_);
     idea_dir_ = batch_ / idea_->filename();
     stdfs::copy(*idea_, idea_dir_, stdfs::copy_options::recursive | stdfs::copy_options::copy_symlinks);
-    stdfs::copy(idea_->parent_path() / ".prepared", batch_ / ".prepared", stdfs::copy_options::recursive);
+    if (stdfs::exists(idea_->parent_path() / ".prepared"))  // the prepare-time template.toml
+      stdfs::copy(idea_->parent_path() / ".prepared", batch_ / ".prepared", stdfs::copy_options::recursive);
     // A root-only host file and a directory the planted code would write markers into.
     stdfs::create_directories(dir_ / "host");
     secret_ = dir_ / "host" / "secret.json";

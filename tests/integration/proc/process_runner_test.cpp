@@ -143,7 +143,7 @@ TEST(ProcessRunnerTest, CrashBySignalIsKilledOutcome) {
 TEST(ProcessRunnerTest, DiskWatchdogStopsAWriterOverTheQuota) {
   auto dir = testing::fresh_temp_dir("pr_quota");
   auto spec = shell("i=0; while true; do head -c 4M /dev/zero > f$i; i=$((i+1)); done", dir);
-  spec.quota = DiskQuota{dir, 32u << 20, std::chrono::milliseconds(50), {}};
+  spec.quota = DiskQuota{dir, 32u << 20, std::chrono::milliseconds(50), 0, {}};
   PosixProcessRunner runner;
   auto r = runner.run(spec);
   ASSERT_TRUE(r.ok());
