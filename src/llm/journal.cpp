@@ -2,9 +2,12 @@
 #include "llm/journal.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <set>
 
 #include <fmt/format.h>
@@ -31,6 +34,8 @@ Result<std::shared_ptr<CallJournal>> CallJournal::open(const std::filesystem::pa
       bool last = line_no == lines.size() || (line_no + 1 == lines.size() && str::trim(lines.back()).empty());
       if (last && (text.empty() || text.back() != '\n')) {
         log::warn("{}: ignoring a torn last line (the process was killed while writing it)", path.string());
+        const auto keep = text.rfind('\n');
+        std::filesystem::resize_file(path, keep == std::string::npos ? 0 : keep + 1, ec);
         continue;
       }
       return entry.error().with_context("call journal " + path.string());
@@ -57,22 +62,41 @@ std::optional<ChatResponse> CallJournal::take(const ChatRequest& request) {
   return std::nullopt;
 }
 
-Status CallJournal::append(const ChatRequest& request, const ChatResponse& response) {
-  std::string line = cassette_line(request, response) + "\n";
+CallJournal::~CallJournal() {
   std::lock_guard lock(mu_);
+  if (!pending_.empty() && write_pending_locked() != 0)
+    log::warn("call journal {}: {} bytes of finished calls could not be written (disk full): they will be paid "
+              "again on resume", path_.string(), pending_.size());
+}
+
+// Appends pending_ whole or not at all (a partial write is cut off again); 0 or the errno.
+int CallJournal::write_pending_locked() {
   int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (fd < 0) return make_error(ErrorCode::kIo, fmt::format("cannot open the call journal {}", path_.string()));
-  ssize_t n = ::write(fd, line.data(), line.size());
-  bool ok = n == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+  if (fd < 0) return errno;
+  struct stat st {};
+  const off_t before = ::fstat(fd, &st) == 0 ? st.st_size : -1;
+  ssize_t n = ::write(fd, pending_.data(), pending_.size());
+  int err = n < 0 ? errno : (n == static_cast<ssize_t>(pending_.size()) ? 0 : ENOSPC);
+  if (err == 0 && ::fsync(fd) != 0) err = errno;
+  if (err != 0 && n > 0 && before >= 0) (void)::ftruncate(fd, before);
   ::close(fd);
-  if (!ok)
-    return make_error(ErrorCode::kIo, fmt::format("cannot append to the call journal {} (disk full?)", path_.string()));
+  if (err == 0) pending_.clear();
+  return err;
+}
+
+Status CallJournal::append(const ChatRequest& request, const ChatResponse& response) {
+  std::lock_guard lock(mu_);
+  pending_ += cassette_line(request, response) + "\n";
   // Counted by turns()/last_turn(); already used, so never served again in this process.
   CassetteEntry entry;
   entry.tag = request.tag;
   entry.fingerprint = request_fingerprint(request);
   entries_.push_back(std::move(entry));
   used_.push_back(true);
+  if (int err = write_pending_locked(); err != 0)
+    return make_error(ErrorCode::kIo, fmt::format("cannot append to the call journal {}: {} (kept in memory, "
+                                                  "written once there is space)",
+                                                  path_.string(), std::strerror(err)));
   return ok_status();
 }
 

@@ -19,12 +19,18 @@ namespace sci::llm {
 class CallJournal {
  public:
   // Loads the existing journal at `path` (absent = empty). A torn last line (a crash
-  // mid-append) is ignored with a warning; any other malformed line is kParse.
+  // mid-append) is ignored with a warning and cut off the file, so the next append
+  // starts a fresh line; any other malformed line is kParse.
   static Result<std::shared_ptr<CallJournal>> open(const std::filesystem::path& path);
+  // Writes what could not be appended (a full disk): see append().
+  ~CallJournal();
 
   // The first unused journalled reply with the same tag and request fingerprint.
   std::optional<ChatResponse> take(const ChatRequest& request);
-  // Appends a finished call (fsync'd line). kIo names the journal.
+  // Appends a finished call (fsync'd line). kIo names the journal. A line that does not
+  // fit (disk full) leaves no torn bytes behind; it is kept in memory and written before
+  // the next append or when the journal is destroyed (after the batch gave up its space
+  // reserve), so a paid call is not paid again on resume.
   Status append(const ChatRequest& request, const ChatResponse& response);
   size_t replayed() const;
   // The highest turn journalled for (idea, stage, role); 0 when none. A stage resumed
@@ -39,6 +45,8 @@ class CallJournal {
   std::vector<CassetteEntry> entries_;
   std::vector<bool> used_;
   size_t replayed_ = 0;
+  std::string pending_;  // lines not yet written (the disk was full)
+  int write_pending_locked();
 };
 
 // Answers from the journal when it can (cost 0: the call was paid before), else calls

@@ -138,7 +138,7 @@ TEST(SandboxCliConfigTest, AConfigFileInsideTheWorkdirIsRefusedBeforeAnythingRun
       fs::write_file_atomic(work / "scientist.toml", "[secrets]\ns2_api_key = \"" + key + "\"\n").ok());
   for (const char* level : {"auto", "degraded"}) {
     auto r = run_scientist({"--config", (work / "scientist.toml").string(), "sandbox", "run", "--sandbox",
-                            level, "--workdir", work.string(), "--", "/bin/cat", "scientist.toml"},
+                            level, "--workdir", work.string(), "--force", "--", "/bin/cat", "scientist.toml"},
                            {}, {}, 60);
     EXPECT_NE(r.exit_code, 0) << level << ": " << r.output;
     EXPECT_EQ(r.output.find(key), std::string::npos) << level << ": the run read the key:\n" << r.output;

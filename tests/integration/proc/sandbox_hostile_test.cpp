@@ -12,27 +12,14 @@
 #include "base/fs.h"
 #include "proc/sandbox.h"
 #include "support/exec_process_scan.h"
+#include "support/sandbox_level_fixture.h"
 #include "support/test_paths.h"
 
 namespace sci::proc {
 namespace {
 
-class SandboxHostileTest : public ::testing::TestWithParam<SandboxLevel> {
+class SandboxHostileTest : public sci::testing::SandboxLevelTest {
  protected:
-  void SetUp() override {
-    const auto& probe = probe_sandbox();
-    if (GetParam() == SandboxLevel::kStrict && !probe.namespaces_work)
-      GTEST_SKIP() << "strict sandbox unavailable here: " << probe.detail;
-    std::string name = std::string(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    for (auto& c : name)
-      if (c == '/') c = '_';
-    root_ = sci::testing::fresh_temp_dir("sandbox_" + name);
-    workdir_ = root_ / "idea";
-    std::filesystem::create_directories(workdir_);
-    ::chmod(root_.c_str(), 0755);
-    ::chmod(workdir_.c_str(), 0755);
-  }
-
   SandboxPolicy policy() const {
     SandboxPolicy p;
     p.level = GetParam();
@@ -53,10 +40,7 @@ class SandboxHostileTest : public ::testing::TestWithParam<SandboxLevel> {
     return sandbox.run(p, {"/bin/sh", "-c", script}, root_ / "stdout.txt", root_ / "stderr.txt");
   }
 
-  bool strict() const { return GetParam() == SandboxLevel::kStrict; }
   bool uid_dropped() const { return probe_sandbox().host_root; }
-
-  std::filesystem::path root_, workdir_;
 };
 
 TEST_P(SandboxHostileTest, ForkBombIsContainedAndLeavesNothingBehind) {

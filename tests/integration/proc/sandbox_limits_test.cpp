@@ -9,27 +9,14 @@
 #include "base/fs.h"
 #include "proc/cgroup.h"
 #include "proc/sandbox.h"
+#include "support/sandbox_level_fixture.h"
 #include "support/test_paths.h"
 
 namespace sci::proc {
 namespace {
 
-class SandboxLimitsTest : public ::testing::TestWithParam<SandboxLevel> {
+class SandboxLimitsTest : public sci::testing::SandboxLevelTest {
  protected:
-  void SetUp() override {
-    const auto& probe = probe_sandbox();
-    if (GetParam() == SandboxLevel::kStrict && !probe.namespaces_work)
-      GTEST_SKIP() << "strict sandbox unavailable here: " << probe.detail;
-    std::string name = std::string(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    for (auto& c : name)
-      if (c == '/') c = '_';
-    root_ = sci::testing::fresh_temp_dir("limits_" + name);
-    workdir_ = root_ / "idea";
-    std::filesystem::create_directories(workdir_);
-    ::chmod(root_.c_str(), 0755);
-    ::chmod(workdir_.c_str(), 0755);
-  }
-
   SandboxPolicy policy() const {
     SandboxPolicy p;
     p.level = GetParam();
@@ -48,8 +35,6 @@ class SandboxLimitsTest : public ::testing::TestWithParam<SandboxLevel> {
     Sandbox sandbox(runner);
     return sandbox.run(p, {"/usr/bin/python3", "-c", code}, root_ / "stdout.txt", root_ / "stderr.txt");
   }
-
-  std::filesystem::path root_, workdir_;
 };
 
 // Eight children, 200 MB each, touched and held together: 1.6 GB against a 512 MB limit.

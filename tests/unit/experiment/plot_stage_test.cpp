@@ -61,7 +61,7 @@ TEST(PlotStage, PromptShowsTheRealResultManifestLabelsAndFixedCommand) {
   EXPECT_TRUE(contains(p, "- `run_1/all_results.json` ("));
   EXPECT_TRUE(contains(p, "`labels` dictionary"));
   EXPECT_TRUE(contains(p, "\"run_0\", \"run_1\""));
-  EXPECT_TRUE(contains(p, "python plot.py"));
+  EXPECT_TRUE(contains(p, "python -s plot.py"));  // no user site (trust boundary)
   EXPECT_TRUE(contains(p, "time limit of 77 seconds"));
   EXPECT_EQ(f.agent.stages(), std::vector<std::string>{"plot"});
   EXPECT_EQ(f.agent.chat_files(), (std::vector<std::string>{"plot.py", "notes.txt"}));

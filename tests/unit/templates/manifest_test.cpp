@@ -81,7 +81,7 @@ direction = "min"
   EXPECT_EQ(m->human_name_of("loss"), "loss");
   EXPECT_TRUE(m->warnings.empty());
   EXPECT_EQ(expand_command(*m, m->run_command, "run_3"),
-            (std::vector<std::string>{"/opt/py/bin/python3", "exp.py", "--out_dir", "run_3"}));
+            (std::vector<std::string>{"/opt/py/bin/python3", "-s", "exp.py", "--out_dir", "run_3"}));
 }
 
 TEST(Manifest, BadDirectionNamesTheLineAndTheChoices) {
