@@ -192,6 +192,8 @@ Result<RunResult> LocalRunExecutor::run(const templates::Manifest& manifest, con
   fsys::path attempt_dir = idea_dir / "attempts" / fmt::format("{}.{}", run_name, request.attempt);
   for (int n = 2; fsys::exists(attempt_dir, ec); ++n)  // a re-attempt after a crash keeps both
     attempt_dir = idea_dir / "attempts" / fmt::format("{}.{}-{}", run_name, request.attempt, n);
+  // attempts/ is in the directory the runs write: a planted link there is refused, not followed.
+  SCI_TRY(fs::check_no_links_beneath(idea_dir, attempt_dir));
   fsys::create_directories(attempt_dir, ec);
   if (ec) return make_error(ErrorCode::kIo, fmt::format("cannot create {}: {}", attempt_dir.string(), ec.message()));
   if (fsys::exists(out_dir, ec)) move_path(out_dir, attempt_dir / "previous_out");

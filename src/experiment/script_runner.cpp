@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "base/confined_fs.h"
 #include "base/log.h"
 #include "base/strings.h"
 #include "proc/sandbox.h"
@@ -42,6 +43,9 @@ class SandboxScriptRunner final : public ScriptRunner {
   Result<ScriptResult> run(const templates::Manifest& manifest, const ScriptRequest& request) override {
     if (request.argv.empty()) return make_error(ErrorCode::kInvalidArgument, "script command is empty");
     std::error_code ec;
+    // The log folder sits in attempts/ of the idea directory, which runs write: no link followed.
+    if (const auto idea_dir = request.log_dir.parent_path().parent_path(); !idea_dir.empty())
+      SCI_TRY(fs::check_no_links_beneath(idea_dir, request.log_dir));
     stdfs::create_directories(request.log_dir, ec);
     if (ec)
       return make_error(ErrorCode::kIo, fmt::format("cannot create {}: {}", request.log_dir.string(), ec.message()));

@@ -17,6 +17,7 @@
 #include "base/fs.h"
 #include "coder/transcript.h"
 #include "experiment/local_run_executor.h"
+#include "experiment/prepare.h"
 #include "experiment/result_files.h"
 #include "proc/run_capture.h"
 #include "review/paper_text.h"
@@ -302,6 +303,22 @@ TEST_F(HostileArtifacts, RunThatLinksItsOutputDirectoryOutIsBadResults) {
   EXPECT_EQ(ran->status, experiment::RunStatus::kBadResults) << ran->message;
   EXPECT_NE(ran->message.find("symbolic link"), std::string::npos) << ran->message;
   EXPECT_FALSE(stdfs::exists(outside / "environment.json")) << "root wrote through the run's link";
+}
+
+// Fails on the old code (no prepare-time copy): `scientist experiment|plot IDEA_DIR` took
+// network, timeouts and mounts from the template.toml the run had rewritten.
+TEST_F(HostileArtifacts, TemplateTomlRewrittenByARunDoesNotChangeTheLimits) {
+  plant("open('template.toml', 'w').write('data_dirs = [\"/root\"]\\n[timeouts]\\nrun_s = 86400\\n'\n"
+        "    '[limits]\\nnetwork = true\\nmemory_mb = 999999\\n')\n");
+  auto m = experiment::load_idea_manifest(idea_dir_);
+  ASSERT_TRUE(m.ok()) << m.error().to_string();
+  EXPECT_EQ(m->run_timeout_s, 300);
+  EXPECT_EQ(m->network, templates::Network::kOff);
+  EXPECT_TRUE(m->data_dirs.empty());
+  EXPECT_NE(m->memory_mb, 999999);
+  std::string warnings;
+  for (const auto& w : m->warnings) warnings += w + "\n";
+  EXPECT_NE(warnings.find("differs from the copy made at `idea prepare`"), std::string::npos) << warnings;
 }
 
 // Fails on the old code: transcript.md -> a root-only file was read, rewritten 0644 and
