@@ -165,26 +165,12 @@ bool pdf_written_since(const stdfs::path& dir, const std::string& pdf_name, stdf
   return head.ok() && str::starts_with(*head, "%PDF");
 }
 
-// Runs one poppler tool on a private copy of `pdf` (a regular file, not a link) in the
-// sandbox; `args` come before the file name, `trailing` after it.
-Result<proc::ToolOutcome> run_pdf_tool(const stdfs::path& pdf, std::vector<std::string> argv,
+// Runs one poppler tool on a private copy of `pdf` in the sandbox.
+Result<proc::ToolOutcome> run_pdf_tool(const stdfs::path& pdf, const std::vector<std::string>& argv,
                                        const std::vector<std::string>& trailing, int timeout_s,
                                        const proc::ToolSandbox& sandbox) {
-  const std::string program = argv.front();
-  if (!proc::find_program(program))
-    return make_error(ErrorCode::kExternalTool, fmt::format("{} not found: install poppler-utils", program));
-  fs::ScopedTempDir work("scientist-pdf", 0755);
-  if (work.path().empty()) return make_error(ErrorCode::kIo, "cannot create a private temp directory");
-  stdfs::path parent = pdf.has_parent_path() ? pdf.parent_path() : stdfs::path(".");
-  SCI_TRY(fs::copy_file_beneath(parent, pdf.filename(), work.path() / "paper.pdf", fs::kMaxPdfBytes));
-  argv.push_back("paper.pdf");
-  argv.insert(argv.end(), trailing.begin(), trailing.end());
-  proc::ToolRun run;
-  run.argv = std::move(argv);
-  run.workdir = work.path();
-  run.timeout = std::chrono::seconds(timeout_s);
-  run.max_output_bytes = 16ull << 20;
-  return proc::run_tool(sandbox, run);
+  return proc::run_tool_on_copy(sandbox, pdf, argv, trailing, fs::kMaxPdfBytes, std::chrono::seconds(timeout_s),
+                                "poppler-utils");
 }
 
 }  // namespace

@@ -67,4 +67,27 @@ Result<ToolOutcome> run_tool(const ToolSandbox& sandbox, const ToolRun& run) {
   return out;
 }
 
+Result<ToolOutcome> run_tool_on_copy(const ToolSandbox& sandbox, const stdfs::path& file,
+                                     const std::vector<std::string>& argv_before,
+                                     const std::vector<std::string>& argv_after, std::uint64_t max_bytes,
+                                     std::chrono::seconds timeout, const std::string& package) {
+  if (argv_before.empty()) return make_error(ErrorCode::kInvalidArgument, "run_tool_on_copy: empty command");
+  if (!find_program(argv_before.front()))
+    return make_error(ErrorCode::kExternalTool,
+                      fmt::format("{} not found: install {}", argv_before.front(), package));
+  fs::ScopedTempDir work("scientist-tool-input", 0755);  // the tool's own uid must enter it
+  if (work.path().empty()) return make_error(ErrorCode::kIo, "cannot create a private temp directory");
+  const std::string name = "input" + file.extension().string();
+  SCI_TRY(fs::copy_file_beneath(file.has_parent_path() ? file.parent_path() : stdfs::path("."), file.filename(),
+                                work.path() / name, max_bytes));
+  ToolRun run;
+  run.argv = argv_before;
+  run.argv.push_back(name);
+  run.argv.insert(run.argv.end(), argv_after.begin(), argv_after.end());
+  run.workdir = work.path();
+  run.timeout = timeout;
+  run.max_output_bytes = 16ull << 20;
+  return run_tool(sandbox, run);
+}
+
 }  // namespace sci::proc

@@ -51,4 +51,14 @@ struct ToolOutcome {
 // level as requested, with the fix; kIo).
 Result<ToolOutcome> run_tool(const ToolSandbox& sandbox, const ToolRun& run);
 
+// Runs a tool that reads one file (pdfinfo, pdftotext) on a private copy of `file` (a
+// regular file, never a link, at most `max_bytes`) in a fresh working directory:
+// argv_before + "<copy name>" + argv_after. kExternalTool names `package` when the
+// program is missing; kNotFound / kInvalidArgument when the file is missing or not a
+// regular file.
+Result<ToolOutcome> run_tool_on_copy(const ToolSandbox& sandbox, const std::filesystem::path& file,
+                                     const std::vector<std::string>& argv_before,
+                                     const std::vector<std::string>& argv_after, std::uint64_t max_bytes,
+                                     std::chrono::seconds timeout, const std::string& package);
+
 }  // namespace sci::proc

@@ -18,8 +18,7 @@
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/strings.h"
-#include "proc/find_program.h"
-#include "proc/run_capture.h"
+#include "proc/sandboxed_tool.h"
 
 namespace sci::review {
 namespace {
@@ -62,22 +61,22 @@ Result<PdfText> poppler_text(const stdfs::path& pdf, int max_pages) {
 }
 
 Result<PdfText> pdftotext_text(const stdfs::path& pdf, int max_pages) {
-  if (!proc::find_program("pdftotext"))
-    return make_error(ErrorCode::kExternalTool, "pdftotext not found: install poppler-utils");
+  // In the sandbox, on a private copy: the PDF may come from an idea directory.
   std::vector<std::string> argv = {"pdftotext", "-layout", "-enc", "UTF-8"};
   if (max_pages > 0) {
     argv.push_back("-l");
     argv.push_back(std::to_string(max_pages));
   }
-  argv.push_back(pdf.string());
-  argv.push_back("-");
-  SCI_ASSIGN_OR_RETURN(auto res, proc::run_capture(argv, std::chrono::seconds(120)));
+  auto ran = proc::run_tool_on_copy(proc::ToolSandbox{}, pdf, argv, {"-"}, fs::kMaxPdfBytes, std::chrono::seconds(120),
+                                    "poppler-utils");
+  if (!ran.ok()) return ran.error();
+  const proc::ToolOutcome& res = *ran;
   if (res.timed_out || res.exit_code != 0)
     return make_error(ErrorCode::kExternalTool,
                       fmt::format("pdftotext failed on {} (exit {}): {}", pdf.string(), res.exit_code,
                                   str::tail_utf8(res.output, 300)));
   PdfText out;
-  out.text = res.output;
+  out.text = res.stdout_text;
   out.pages_used = static_cast<int>(std::count(out.text.begin(), out.text.end(), '\f'));
   out.pages_total = out.pages_used;
   return out;
