@@ -94,6 +94,14 @@ Result<Fd> open_parent(const stdfs::path& root, const stdfs::path& rel) {
 
 }  // namespace
 
+bool is_within(const stdfs::path& path, const stdfs::path& dir) {
+  const stdfs::path p = path.lexically_normal();
+  stdfs::path d = dir.lexically_normal();
+  if (!d.has_filename() && d.has_parent_path() && d != d.root_path()) d = d.parent_path();  // "dir/" -> "dir"
+  auto [di, pi] = std::mismatch(d.begin(), d.end(), p.begin(), p.end());
+  return di == d.end();
+}
+
 Result<std::string> read_file_beneath(const stdfs::path& root, const stdfs::path& path, std::uint64_t max_bytes) {
   SCI_ASSIGN_OR_RETURN(stdfs::path rel, relative_to_root(root, path));
   const stdfs::path shown = root / rel;

@@ -20,6 +20,10 @@ inline constexpr std::uint64_t kMaxPdfBytes = 64ull << 20;         // a paper
 inline constexpr std::uint64_t kMaxFigureBytes = 32ull << 20;      // one PNG/PDF figure
 inline constexpr std::size_t kMaxDirEntries = 10000;               // entries listed in one directory
 
+// True when `path` is `dir` or lies below it, comparing the normalised paths as written
+// (no link is resolved; a trailing "/" on `dir` does not matter).
+bool is_within(const std::filesystem::path& path, const std::filesystem::path& dir);
+
 // Reads `path` (absolute and inside `root`, or relative to it) without following a
 // symbolic link in any component below `root` (root itself is trusted and may be
 // reached through links). Opens with O_NOFOLLOW component by component, so a link

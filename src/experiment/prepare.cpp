@@ -30,12 +30,6 @@ bool skip_entry(const std::string& name) {
          name == "idea.json";
 }
 
-// True when `path` is `dir` or lies below it.
-bool is_within(const stdfs::path& path, const stdfs::path& dir) {
-  auto [d, p] = std::mismatch(dir.begin(), dir.end(), path.begin(), path.end());
-  return d == dir.end();
-}
-
 std::string format_number(double v) { return fmt::format("{:.6g}", v); }
 }  // namespace
 
@@ -112,7 +106,7 @@ Result<PreparedIdea> prepare_idea_in(const stdfs::path& template_dir, const Idea
   for (const auto& entry : stdfs::directory_iterator(src, ec)) {
     std::string name = entry.path().filename().string();
     if (skip_entry(name)) continue;
-    if (is_within(root_canon, stdfs::weakly_canonical(entry.path(), ec))) continue;
+    if (fs::is_within(root_canon, stdfs::weakly_canonical(entry.path(), ec))) continue;
     std::error_code copy_ec;
     stdfs::copy(entry.path(), out.idea_dir / name,
                 stdfs::copy_options::recursive | stdfs::copy_options::copy_symlinks, copy_ec);

@@ -208,8 +208,7 @@ Result<BuildResult> build_paper(const BuildOptions& options) {
   if (!options.attempts_dir.empty()) {
     // attempts/ usually sits beside latex/ in the idea directory, which the run could write.
     const stdfs::path idea_dir = options.dir.parent_path();
-    const bool in_idea_dir = str::starts_with(options.attempts_dir.lexically_normal().string(),
-                                              idea_dir.lexically_normal().string() + "/");
+    const bool in_idea_dir = fs::is_within(options.attempts_dir, idea_dir);
     SCI_TRY(fs::check_no_links_beneath(in_idea_dir ? idea_dir : options.attempts_dir.parent_path(),
                                        options.attempts_dir));
     int n = next_attempt_number(options.attempts_dir);

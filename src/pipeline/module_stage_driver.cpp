@@ -360,8 +360,7 @@ class ModuleStageDriver final : public ModuleDriver {
     std::error_code ec;
     if (!std::filesystem::exists(source, ec)) return ok_status();
     // Both may sit in the idea directory, which runs write: no link is followed there.
-    const bool source_in_idea =
-        !source.lexically_normal().lexically_relative(state.dir.lexically_normal()).string().starts_with("..");
+    const bool source_in_idea = fs::is_within(source, state.dir);
     SCI_ASSIGN_OR_RETURN(std::string want, source_in_idea
                                                ? fs::read_file_beneath(state.dir, source, fs::kMaxSourceFileBytes)
                                                : fs::read_file(source));

@@ -206,13 +206,6 @@ Status repair_leftover_ownership(const fsys::path& workdir, uid_t base) {
   return ok_status();
 }
 
-// True when `p` is `dir` or lies below it, comparing the paths as written (lexically).
-bool is_within(const fsys::path& p, const fsys::path& dir) {
-  auto pn = p.lexically_normal(), dn = dir.lexically_normal();
-  auto [di, pi] = std::mismatch(dn.begin(), dn.end(), pn.begin(), pn.end());
-  return di == dn.end() || (std::next(di) == dn.end() && di->empty());  // "dir/" ends in an empty element
-}
-
 // Paths that must stay hidden cannot live in the working directory: the run can read
 // (and, as its owner for the run, change) everything there, at every level.
 Status check_hidden_outside_workdir(const SandboxPolicy& policy) {
@@ -220,7 +213,7 @@ Status check_hidden_outside_workdir(const SandboxPolicy& policy) {
   const fsys::path work = fsys::weakly_canonical(policy.workdir, ec);
   for (const auto& hidden : policy.hidden_paths) {
     fsys::path h = fsys::weakly_canonical(fsys::absolute(hidden, ec), ec);
-    if (h.empty() || !is_within(h, work)) continue;
+    if (h.empty() || !fs::is_within(h, work)) continue;
     return make_error(ErrorCode::kInvalidArgument,
                       fmt::format("sandbox: {} must stay hidden from the run (e.g. the config file with API keys) "
                                   "but lies inside its working directory {}: move it out of {} or choose another "
@@ -233,7 +226,7 @@ Status check_hidden_outside_workdir(const SandboxPolicy& policy) {
 // The host opens the logs as root: inside the working directory (which the run owned) no
 // directory on the way may be a symlink the run planted.
 Status check_log_path(const fsys::path& workdir, const fsys::path& log) {
-  if (log.empty() || !is_within(log.parent_path(), workdir)) return ok_status();
+  if (log.empty() || !fs::is_within(log.parent_path(), workdir)) return ok_status();
   fsys::path at = workdir.lexically_normal();
   auto rel = log.parent_path().lexically_normal().lexically_relative(at);
   for (const auto& part : rel) {
@@ -559,7 +552,7 @@ Result<SandboxOutcome> Sandbox::run(const SandboxPolicy& policy, const std::vect
   SCI_TRY(check_hidden_outside_workdir(policy));
   SCI_TRY(check_log_path(policy.workdir, stdout_path));
   SCI_TRY(check_log_path(policy.workdir, stderr_path));
-  if (!policy.scratch_dir.empty() && is_within(fsys::absolute(policy.scratch_dir), policy.workdir))
+  if (!policy.scratch_dir.empty() && fs::is_within(fsys::absolute(policy.scratch_dir), policy.workdir))
     return make_error(ErrorCode::kInvalidArgument,
                       fmt::format("sandbox: the scratch directory {} lies inside the working directory {}: choose "
                                   "one outside it",
@@ -647,7 +640,7 @@ Result<SandboxOutcome> Sandbox::run(const SandboxPolicy& policy, const std::vect
     for (const auto& f : policy.protected_files) keep.push_back(policy.workdir / f);
     // Log folders inside the workdir stay ours: the run cannot swap the logs for links.
     for (const auto* log : {&stdout_path, &stderr_path})
-      if (!log->empty() && is_within(log->parent_path(), policy.workdir)) keep.push_back(log->parent_path());
+      if (!log->empty() && fs::is_within(log->parent_path(), policy.workdir)) keep.push_back(log->parent_path());
     owners->hand_to(*uid, *uid, keep);
     result.run_uid = std::to_string(*uid);
   } else if (policy.level != SandboxLevel::kNone && spec.limits.max_processes > 0) {

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "base/confined_fs.h"
 #include "base/strings.h"
 
 namespace sci::proc {
@@ -17,11 +18,6 @@ fsys::path resolved(const fsys::path& p) {
   fsys::path abs = fsys::absolute(p, ec);
   fsys::path c = fsys::weakly_canonical(abs, ec);
   return (ec ? abs : c).lexically_normal();
-}
-
-bool is_within(const fsys::path& dir, const fsys::path& tree) {
-  auto rel = dir.lexically_relative(tree);
-  return !rel.empty() && *rel.begin() != "..";
 }
 
 Status refuse(const fsys::path& dir, const std::string& why) {
@@ -38,9 +34,9 @@ Status check_not_system_directory(const fsys::path& dir, const fsys::path& home)
   if (d == d.root_path()) return refuse(d, "it is the root directory");
   // Whole trees: nothing below them is a place for a run.
   for (const char* tree : {"/etc", "/usr", "/bin", "/sbin", "/boot", "/proc", "/sys", "/dev"})
-    if (is_within(d, tree)) return refuse(d, fmt::format("it is in the system tree {}", tree));
+    if (fs::is_within(d, tree)) return refuse(d, fmt::format("it is in the system tree {}", tree));
   const std::string top = d.begin() == d.end() ? std::string() : (++d.begin())->string();
-  if (str::starts_with(top, "lib") && is_within(d, "/" + top))
+  if (str::starts_with(top, "lib") && fs::is_within(d, "/" + top))
     return refuse(d, fmt::format("it is in the system tree /{}", top));
   // These themselves (their subdirectories are fine: /tmp/x, /home/me/runs).
   for (const char* sys : {"/var", "/home", "/root", "/run", "/tmp", "/opt", "/srv", "/mnt", "/media"})
@@ -48,7 +44,7 @@ Status check_not_system_directory(const fsys::path& dir, const fsys::path& home)
   if (!home.empty()) {
     const fsys::path h = resolved(home);
     if (d == h) return refuse(d, "it is your home directory ($HOME)");
-    if (is_within(h, d)) return refuse(d, fmt::format("it contains your home directory {}", h.string()));
+    if (fs::is_within(h, d)) return refuse(d, fmt::format("it contains your home directory {}", h.string()));
   }
   return ok_status();
 }

@@ -9,6 +9,7 @@
 
 #include "base/fs.h"
 #include "support/cli_runner.h"
+#include "support/memory_hogs.h"
 #include "support/test_paths.h"
 
 namespace sci::testing {
@@ -89,18 +90,7 @@ TEST(SandboxRunCliTest, APreExistingFileOfAnotherUidKeepsItsOwnerAndSetgidBit) {
 }
 
 // Eight children of 200 MB each, touched and held together, against a 512 MB limit.
-constexpr const char* kEightHogs =
-    "import os, time\n"
-    "kids = []\n"
-    "for i in range(8):\n"
-    "    pid = os.fork()\n"
-    "    if pid == 0:\n"
-    "        block = b'\\x01' * (200 << 20)\n"
-    "        time.sleep(4)\n"
-    "        os._exit(0)\n"
-    "    kids.append(pid)\n"
-    "bad = sum(os.waitpid(p, 0)[1] != 0 for p in kids)\n"
-    "raise SystemExit(1 if bad else 0)\n";
+const std::string kEightHogs = memory_hogs_script(8, 200);
 
 TEST(SandboxRunCliTest, EightProcessesOverTheMemoryLimitAreStoppedAndTheJsonSaysHow) {
   auto dir = fresh_temp_dir("sandbox_cli_memory");

@@ -9,6 +9,7 @@
 #include "proc/find_program.h"
 #include "support/exec_fake_process_runner.h"
 #include "support/exec_process_scan.h"
+#include "support/memory_hogs.h"
 #include "support/test_paths.h"
 
 namespace sci::experiment {
@@ -94,17 +95,7 @@ TEST_F(LocalRunExecutorTest, SuccessfulRunValidatesResultsSnapshotsCodeAndRecord
 
 TEST_F(LocalRunExecutorTest, ForksTogetherOverTheMemoryLimitFailTheRunAndTheRecordSaysHowTheLimitHeld) {
   // Four children of 200 MB each, touched and held together, against a 512 MB limit.
-  write("experiment.py",
-        "import os, time\n"
-        "kids = []\n"
-        "for i in range(4):\n"
-        "    pid = os.fork()\n"
-        "    if pid == 0:\n"
-        "        block = b'\\x01' * (200 << 20)\n"
-        "        time.sleep(4)\n"
-        "        os._exit(0)\n"
-        "    kids.append(pid)\n"
-        "raise SystemExit(sum(os.waitpid(p, 0)[1] != 0 for p in kids))\n");
+  write("experiment.py", testing::memory_hogs_script(4, 200));
   auto r = run(1, 1, 60, 512);
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   EXPECT_EQ(r->status, RunStatus::kFailed);

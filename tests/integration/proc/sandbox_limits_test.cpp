@@ -10,6 +10,7 @@
 #include "proc/cgroup.h"
 #include "proc/sandbox.h"
 #include "support/sandbox_level_fixture.h"
+#include "support/memory_hogs.h"
 #include "support/test_paths.h"
 
 namespace sci::proc {
@@ -38,23 +39,7 @@ class SandboxLimitsTest : public sci::testing::SandboxLevelTest {
 };
 
 // Eight children, 200 MB each, touched and held together: 1.6 GB against a 512 MB limit.
-constexpr const char* kEightHogs = R"(
-import os, time
-kids = []
-for i in range(8):
-    pid = os.fork()
-    if pid == 0:
-        block = b'\x01' * (200 << 20)
-        time.sleep(4)
-        os._exit(0)
-    kids.append(pid)
-bad = 0
-for pid in kids:
-    _, status = os.waitpid(pid, 0)
-    bad += status != 0
-print('children failed:', bad)
-raise SystemExit(1 if bad else 0)
-)";
+const std::string kEightHogs = sci::testing::memory_hogs_script(8, 200);
 
 TEST_P(SandboxLimitsTest, EightProcessesTogetherOverTheMemoryLimitAreStopped) {
   auto p = policy();

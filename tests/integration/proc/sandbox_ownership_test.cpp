@@ -9,16 +9,13 @@
 
 #include "base/fs.h"
 #include "proc/sandbox.h"
+#include "support/file_stat.h"
 #include "support/test_paths.h"
 
 namespace sci::proc {
 namespace {
 
-struct stat lstat_of(const std::filesystem::path& p) {
-  struct stat st {};
-  ::lstat(p.c_str(), &st);
-  return st;
-}
+using testing::lstat_of;
 
 class SandboxOwnershipTest : public ::testing::TestWithParam<SandboxLevel> {
  protected:

@@ -109,5 +109,16 @@ TEST_F(ConfinedFs, TreeCopySkipsLinksAndCountsFiles) {
   EXPECT_FALSE(copy_tree_beneath(root_, root_ / "run_1", dir_ / "copy2", 2, 1 << 20, skipped).ok());
 }
 
+TEST(IsWithin, ComparesWholeComponentsOfNormalisedPaths) {
+  EXPECT_TRUE(is_within("/a/b/c", "/a/b"));
+  EXPECT_TRUE(is_within("/a/b", "/a/b/"));
+  EXPECT_TRUE(is_within("/a/b/./c/../d", "/a/b"));
+  EXPECT_TRUE(is_within("/etc/passwd", "/"));
+  EXPECT_FALSE(is_within("/a/bc", "/a/b"));
+  EXPECT_FALSE(is_within("/a/b/../c", "/a/b"));
+  EXPECT_FALSE(is_within("/a", "/a/b"));
+  EXPECT_FALSE(is_within("a/b", "/a"));
+}
+
 }  // namespace
 }  // namespace sci::fs

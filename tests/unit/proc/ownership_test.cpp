@@ -8,16 +8,13 @@
 
 #include "base/fs.h"
 #include "proc/ownership.h"
+#include "support/file_stat.h"
 #include "support/test_paths.h"
 
 namespace sci::proc {
 namespace {
 
-struct stat lstat_of(const std::filesystem::path& p) {
-  struct stat st {};
-  ::lstat(p.c_str(), &st);
-  return st;
-}
+using testing::lstat_of;
 
 class OwnershipTest : public ::testing::Test {
  protected:
